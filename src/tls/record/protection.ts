@@ -1,0 +1,239 @@
+/**
+ * TLS 1.3 record protection (RFC 8446 sections 5.2 to 5.4): TLSInnerPlaintext framing with
+ * padding, AEAD with the record header as additional data, per-record nonces from a 64-bit
+ * sequence number, and the size limits of RFC 8446 5.2 and RFC 8449 section 4.
+ *
+ * One {@link RecordEncrypter} or {@link RecordDecrypter} exists per traffic secret; a key change
+ * (handshake → application, KeyUpdate) makes a new one, which restarts the sequence at 0 (5.3).
+ */
+import { AlertDescription, ContentType, MAX_PLAINTEXT, RECORD_HEADER_LENGTH, nameOf } from '../constants.js';
+import type { AeadKey, CryptoProvider } from '../crypto/provider.js';
+import { TlsMisuseError, TlsProtocolError, unexpectedMessage } from '../errors.js';
+import { trafficKeys } from '../keys/traffic.js';
+import type { CipherSuiteInfo } from '../suites.js';
+import type { RawRecord } from './deframer.js';
+
+/** The AEAD tag length of every TLS 1.3 suite (AES-GCM and ChaCha20-Poly1305: 16 bytes). */
+export const AEAD_TAG_LENGTH = 16;
+
+/** The largest TLSInnerPlaintext: 2^14 content bytes + 1 type byte (RFC 8446 section 5.4, RFC 8449 section 4). */
+export const MAX_INNER_PLAINTEXT = MAX_PLAINTEXT + 1;
+
+/**
+ * The number of records one key may protect before rxtls refuses to go on: 2^48. RFC 8446
+ * section 5.3 forbids wrapping the 64-bit sequence number; 2^48 keeps counters exact in a
+ * JavaScript number and lies far beyond the AEAD usage limits of section 5.5, so an engine
+ * that key-updates as 5.5 asks never meets it.
+ */
+export const SEQUENCE_LIMIT = 2 ** 48;
+
+/**
+ * The per-record nonce (RFC 8446 section 5.3): the 64-bit sequence number, big-endian and
+ * left-padded with zeros to the IV length, XORed with the static IV. `seq` must be an integer
+ * in 0..2^53-1; `iv` at least 8 bytes.
+ */
+export function recordNonce(iv: Uint8Array, seq: number): Uint8Array {
+  const n = iv.slice();
+  const hi = Math.floor(seq / 0x1_0000_0000);
+  const lo = seq >>> 0;
+  const end = n.length;
+  n[end - 8]! ^= hi >>> 24;
+  n[end - 7]! ^= (hi >>> 16) & 0xff;
+  n[end - 6]! ^= (hi >>> 8) & 0xff;
+  n[end - 5]! ^= hi & 0xff;
+  n[end - 4]! ^= lo >>> 24;
+  n[end - 3]! ^= (lo >>> 16) & 0xff;
+  n[end - 2]! ^= (lo >>> 8) & 0xff;
+  n[end - 1]! ^= lo & 0xff;
+  return n;
+}
+
+function checkInnerLimit(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 0xffff - AEAD_TAG_LENGTH) {
+    throw new TlsMisuseError(`tls: TLSInnerPlaintext limit ${n} outside 1..${0xffff - AEAD_TAG_LENGTH}`);
+  }
+  return n;
+}
+
+function checkSequenceLimit(n: number): number {
+  if (!Number.isInteger(n) || n < 0 || n > SEQUENCE_LIMIT) throw new TlsMisuseError(`tls: sequence limit ${n} outside 0..2^48`);
+  return n;
+}
+
+function exhausted(what: string, seq: number): TlsProtocolError {
+  return new TlsProtocolError(
+    `tls: ${what} refused: ${seq} records already used this key (limit reached; the key must be updated, RFC 8446 section 5.3)`,
+    AlertDescription.internal_error,
+  );
+}
+
+/**
+ * Protects outgoing records under one traffic secret (RFC 8446 section 5.2).
+ *
+ * ```ts
+ * const enc = new RecordEncrypter(provider, suite, serverHandshakeTrafficSecret);
+ * out.push(enc.seal(ContentType.handshake, encryptedExtensionsEtc));
+ * ```
+ */
+export class RecordEncrypter {
+  private readonly key: AeadKey;
+  private readonly iv: Uint8Array;
+  private seq = 0;
+
+  /**
+   * Derives the write key and IV from `secret` (RFC 8446 section 7.3).
+   * @param maxInnerPlaintext the largest TLSInnerPlaintext to produce: 2^14 + 1, or the
+   *   peer's record_size_limit (RFC 8449 section 4). Sealing more is a TlsMisuseError.
+   * @param sequenceLimit records after which `seal` refuses (default and maximum 2^48); an
+   *   engine may set the AEAD usage limit of RFC 8446 section 5.5 here.
+   */
+  constructor(
+    p: CryptoProvider,
+    suite: CipherSuiteInfo,
+    secret: Uint8Array,
+    private readonly maxInnerPlaintext = MAX_INNER_PLAINTEXT,
+    private readonly sequenceLimit = SEQUENCE_LIMIT,
+  ) {
+    checkInnerLimit(maxInnerPlaintext);
+    checkSequenceLimit(sequenceLimit);
+    const { key, iv } = trafficKeys(p, suite, secret);
+    this.key = p.aead(suite.aead).importKey(key);
+    key.fill(0);
+    this.iv = iv;
+  }
+
+  /** The sequence number of the next record, which is also the number of records sealed. */
+  get sequence(): number {
+    return this.seq;
+  }
+
+  /**
+   * One complete protected record: header 0x17 0x0303 length, then
+   * AEAD(TLSInnerPlaintext = content || type || zeros(padding)) with the header as additional
+   * data (RFC 8446 sections 5.2 and 5.4). `type` is alert, handshake or application_data;
+   * only application_data may be empty (5.4). Throws TlsMisuseError for a bad type, empty
+   * alert/handshake content or content + 1 + padding over the inner plaintext limit, and
+   * TlsProtocolError when the key's records are used up.
+   */
+  seal(type: ContentType, content: Uint8Array, padding = 0): Uint8Array {
+    if (this.seq >= this.sequenceLimit) throw exhausted('seal', this.seq);
+    if (!Number.isInteger(padding) || padding < 0) throw new TlsMisuseError(`tls: record padding ${padding} is not a non-negative integer`);
+    if (type !== ContentType.alert && type !== ContentType.handshake && type !== ContentType.application_data) {
+      // A protected change_cipher_spec is forbidden (RFC 8446 section 5).
+      throw new TlsMisuseError(`tls: cannot seal a record of content type ${nameOf(ContentType, type)} (${type})`);
+    }
+    if (content.length === 0 && type !== ContentType.application_data) {
+      throw new TlsMisuseError(`tls: cannot seal an empty ${nameOf(ContentType, type)} record (RFC 8446 section 5.4)`);
+    }
+    const innerLength = content.length + 1 + padding;
+    if (innerLength > this.maxInnerPlaintext) {
+      throw new TlsMisuseError(
+        `tls: TLSInnerPlaintext of ${innerLength} bytes (content ${content.length} + type + padding ${padding}) exceeds the limit of ${this.maxInnerPlaintext}`,
+      );
+    }
+    const inner = new Uint8Array(innerLength); // padding bytes are already zero (5.4)
+    inner.set(content);
+    inner[content.length] = type;
+    const length = innerLength + AEAD_TAG_LENGTH;
+    const header = Uint8Array.of(ContentType.application_data, 0x03, 0x03, length >>> 8, length & 0xff);
+    const sealed = this.key.seal(recordNonce(this.iv, this.seq), header, inner);
+    if (sealed.length !== length) throw new TlsMisuseError(`tls: AEAD produced ${sealed.length} bytes, expected ${length}`);
+    const record = new Uint8Array(RECORD_HEADER_LENGTH + length);
+    record.set(header);
+    record.set(sealed, RECORD_HEADER_LENGTH);
+    this.seq++;
+    return record;
+  }
+}
+
+/**
+ * Removes the protection of incoming records under one traffic secret (RFC 8446 sections 5.2
+ * and 5.4).
+ *
+ * ```ts
+ * const dec = new RecordDecrypter(provider, suite, serverHandshakeTrafficSecret);
+ * const { type, content } = dec.open(deframer.take()!);
+ * ```
+ */
+export class RecordDecrypter {
+  private readonly key: AeadKey;
+  private readonly iv: Uint8Array;
+  private seq = 0;
+
+  /**
+   * Derives the peer's write key and IV from `secret` (RFC 8446 section 7.3).
+   * @param maxInnerPlaintext the largest TLSInnerPlaintext accepted: 2^14 + 1, or our own
+   *   advertised record_size_limit (RFC 8449 section 4, which in TLS 1.3 counts content, type
+   *   byte and padding). A larger record is a record_overflow.
+   * @param sequenceLimit records after which `open` refuses (default and maximum 2^48).
+   */
+  constructor(
+    p: CryptoProvider,
+    suite: CipherSuiteInfo,
+    secret: Uint8Array,
+    private readonly maxInnerPlaintext = MAX_INNER_PLAINTEXT,
+    private readonly sequenceLimit = SEQUENCE_LIMIT,
+  ) {
+    checkInnerLimit(maxInnerPlaintext);
+    checkSequenceLimit(sequenceLimit);
+    const { key, iv } = trafficKeys(p, suite, secret);
+    this.key = p.aead(suite.aead).importKey(key);
+    key.fill(0);
+    this.iv = iv;
+  }
+
+  /** The sequence number of the next record, which is also the number of records opened. */
+  get sequence(): number {
+    return this.seq;
+  }
+
+  /**
+   * Decrypts one record and strips its padding. `content` is a view of the decrypted bytes.
+   * Failures, each a TlsProtocolError with the alert RFC 8446 names:
+   * - outer type not application_data → unexpected_message (5.2: protected records always
+   *   carry opaque_type 23);
+   * - TLSInnerPlaintext over the limit → record_overflow (5.2; RFC 8449 section 4);
+   * - too short for a tag and a type byte, or authentication fails → bad_record_mac (5.2);
+   * - no non-zero byte (no content type) → unexpected_message (5.4);
+   * - inner type change_cipher_spec or unknown → unexpected_message (5: a protected
+   *   change_cipher_spec must be refused);
+   * - empty handshake or alert content → unexpected_message (5.4).
+   *
+   * The sequence number advances only when a record authenticates, so a server skipping
+   * undecryptable 0-RTT records (RFC 8446 section 4.2.10) may call `open` and catch
+   * bad_record_mac without disturbing it.
+   */
+  open(rec: RawRecord): { type: ContentType; content: Uint8Array } {
+    if (rec.type !== ContentType.application_data) {
+      throw unexpectedMessage(`protected record has outer content type ${nameOf(ContentType, rec.type)} (${rec.type}), expected application_data`);
+    }
+    if (this.seq >= this.sequenceLimit) throw exhausted('open', this.seq);
+    const ct = rec.fragment;
+    if (ct.length < AEAD_TAG_LENGTH + 1) {
+      throw new TlsProtocolError(`tls: protected record of ${ct.length} bytes is too short`, AlertDescription.bad_record_mac);
+    }
+    // The AEADs of TLS 1.3 add exactly the tag, so the inner length is known before decrypting.
+    const innerLength = ct.length - AEAD_TAG_LENGTH;
+    if (innerLength > this.maxInnerPlaintext) {
+      throw new TlsProtocolError(
+        `tls: TLSInnerPlaintext of ${innerLength} bytes exceeds the limit of ${this.maxInnerPlaintext}`,
+        AlertDescription.record_overflow,
+      );
+    }
+    const inner = this.key.open(recordNonce(this.iv, this.seq), rec.header, ct);
+    if (inner === null) throw new TlsProtocolError('tls: record failed authentication', AlertDescription.bad_record_mac);
+    this.seq++;
+    // Strip the zero padding (5.4): the last non-zero byte is the content type.
+    let i = inner.length - 1;
+    while (i >= 0 && inner[i] === 0) i--;
+    if (i < 0) throw unexpectedMessage('protected record has no non-zero byte (no content type)');
+    const type = inner[i]!;
+    if (type !== ContentType.alert && type !== ContentType.handshake && type !== ContentType.application_data) {
+      throw unexpectedMessage(`protected record has inner content type ${nameOf(ContentType, type)} (${type})`);
+    }
+    if (i === 0 && type !== ContentType.application_data) {
+      throw unexpectedMessage(`protected ${nameOf(ContentType, type)} record has no content`);
+    }
+    return { type, content: inner.subarray(0, i) };
+  }
+}
