@@ -79,8 +79,13 @@ export interface SigningKey {
   readonly schemes: readonly SignatureScheme[];
   /** The DER SubjectPublicKeyInfo of the matching public key. */
   readonly spki: Uint8Array;
-  /** Signs `message` (the scheme's hash is applied inside). Throws TlsMisuseError for a scheme not in `schemes`. */
-  sign(scheme: SignatureScheme, message: Uint8Array): Uint8Array;
+  /**
+   * Signs `message` (the scheme's hash is applied inside). Randomized schemes (RSA-PSS) draw
+   * their salt from `random` when given, so an engine with injected randomness stays
+   * reproducible; ECDSA (RFC 6979) and Ed25519 are deterministic anyway. Throws
+   * TlsMisuseError for a scheme not in `schemes`.
+   */
+  sign(scheme: SignatureScheme, message: Uint8Array, random?: (n: number) => Uint8Array): Uint8Array;
 }
 
 /** A public key able to verify TLS signatures. */

@@ -5,7 +5,7 @@
  * section 4.2.3, RFC 8017 sections 8.1 and 8.2). Isolated here so that a runtime without
  * node:crypto can swap this file out.
  */
-import { constants, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { constants, createHash, createPrivateKey, createPublicKey, privateDecrypt, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { SignatureScheme, nameOf } from '../constants.js';
 import { TlsCertificateError, TlsMisuseError } from '../errors.js';
 import type { SigningKey, VerifyingKey } from './provider.js';
@@ -50,6 +50,49 @@ function padding(pss: boolean, hashLength: number): { padding: number; saltLengt
     : { padding: constants.RSA_PKCS1_PADDING };
 }
 
+/** MGF1 (RFC 8017 appendix B.2.1) with the named hash. */
+function mgf1(hash: string, seed: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  const counter = new Uint8Array(4);
+  for (let at = 0, i = 0; at < length; i++) {
+    counter[0] = i >>> 24;
+    counter[1] = (i >>> 16) & 0xff;
+    counter[2] = (i >>> 8) & 0xff;
+    counter[3] = i & 0xff;
+    const block = createHash(hash).update(seed).update(counter).digest();
+    out.set(block.subarray(0, Math.min(block.length, length - at)), at);
+    at += block.length;
+  }
+  return out;
+}
+
+/**
+ * EMSA-PSS-ENCODE (RFC 8017 section 9.1.1) with the salt drawn from `random`, left-padded to
+ * the modulus length `k`. Doing the encoding here, and only the raw private-key operation in
+ * OpenSSL, is what lets an injected `random` make RSA-PSS signatures reproducible.
+ */
+function pssEncode(hash: string, hashLength: number, message: Uint8Array, bits: number, random: (n: number) => Uint8Array): Uint8Array {
+  const emBits = bits - 1;
+  const emLen = Math.ceil(emBits / 8);
+  const k = Math.ceil(bits / 8);
+  const mHash = createHash(hash).update(message).digest();
+  const salt = random(hashLength);
+  const h = createHash(hash).update(new Uint8Array(8)).update(mHash).update(salt).digest();
+  const dbLen = emLen - hashLength - 1;
+  const db = new Uint8Array(dbLen);
+  db[dbLen - hashLength - 1] = 0x01;
+  db.set(salt, dbLen - hashLength);
+  const mask = mgf1(hash, h, dbLen);
+  for (let i = 0; i < dbLen; i++) db[i]! ^= mask[i]!;
+  db[0]! &= 0xff >>> (8 * emLen - emBits);
+  const em = new Uint8Array(k);
+  const off = k - emLen;
+  em.set(db, off);
+  em.set(h, off + dbLen);
+  em[k - 1] = 0xbc;
+  return em;
+}
+
 /**
  * A signing key from a DER PKCS#1 RSAPrivateKey (RFC 8017 appendix A.1.2). It signs with the
  * rsa_pss_rsae_* schemes its modulus allows. Throws TlsMisuseError when the DER is not an RSA key
@@ -70,12 +113,14 @@ export function rsaSigningKeyFromPkcs1(der: Uint8Array): SigningKey {
     type: 'rsa',
     schemes,
     spki,
-    sign(scheme, message) {
+    sign(scheme, message, random = (n) => new Uint8Array(randomBytes(n))) {
       const s = SCHEMES.get(scheme);
       if (s === undefined || !schemes.includes(scheme)) {
         throw new TlsMisuseError(`tls: ${bits}-bit RSA key cannot sign with ${nameOf(SignatureScheme, scheme)}`);
       }
-      return new Uint8Array(sign(s.hash, message, { key, ...padding(true, s.hashLength) }));
+      // The raw RSA private-key operation (RSASP1, RFC 8017 section 5.2.1) on the PSS encoding.
+      const em = pssEncode(s.hash, s.hashLength, message, bits, random);
+      return new Uint8Array(privateDecrypt({ key, padding: constants.RSA_NO_PADDING }, em));
     },
   };
 }

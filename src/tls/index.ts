@@ -1,0 +1,21 @@
+/**
+ * The rxtls TLS engine: sans-I/O, synchronous, deterministic given `random` and `now`.
+ * It never touches a socket, a timer or a promise: bytes in through `feed()`, bytes out of
+ * `takeOutput()`, plaintext through `write()` and `read()`.
+ */
+export { TlsClient } from './client/tls13.js';
+export type { ClientConfig } from './client/config.js';
+export { TlsServer } from './server/tls13.js';
+export type { ServerConfig } from './server/config.js';
+export { TlsConnection } from './connection.js';
+export type { CommonConfig } from './config.js';
+export type { SessionInfo, TlsEvent } from './session.js';
+export * from './errors.js';
+export {
+  AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme, nameOf,
+} from './constants.js';
+export type { CryptoProvider, SigningKey, VerifyingKey } from './crypto/provider.js';
+export { nobleProvider } from './crypto/noble.js';
+export { pinningVerifier, type PinOptions, type Pin } from './x509/pinning.js';
+export type { CertificateVerifier, VerifyContext } from './x509/verifier.js';
+export type { Extension } from './messages/types.js';

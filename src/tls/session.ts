@@ -1,0 +1,31 @@
+/**
+ * What a finished handshake negotiated, as reported to the application.
+ */
+
+/** Negotiated parameters of an established connection. */
+export interface SessionInfo {
+  /** Always `'TLSv1.3'` for now (Node's spelling). */
+  readonly version: 'TLSv1.3';
+  /** IANA name of the cipher suite, e.g. `TLS_AES_128_GCM_SHA256`. */
+  readonly cipherSuite: string;
+  /** Key exchange group name, e.g. `x25519`. */
+  readonly group: string;
+  /** The signature scheme the peer signed its CertificateVerify with, if it sent one. */
+  readonly peerSignatureScheme: string | undefined;
+  /** The ALPN protocol both sides agreed on, or undefined. */
+  readonly alpnProtocol: string | undefined;
+  /** The server name the client asked for (SNI), or undefined. */
+  readonly serverName: string | undefined;
+  /** The peer's certificate chain, DER, leaf first (empty when the peer sent none). */
+  readonly peerCertificates: readonly Uint8Array[];
+  /** True when the server sent a HelloRetryRequest. */
+  readonly helloRetry: boolean;
+}
+
+/** Something the engine reports besides bytes; drain with `takeEvents()`. */
+export type TlsEvent =
+  | { readonly type: 'handshake'; readonly session: SessionInfo }
+  | { readonly type: 'peerClosed' }
+  | { readonly type: 'keyUpdate'; readonly direction: 'read' | 'write' }
+  | { readonly type: 'alert'; readonly alert: number; readonly fromPeer: boolean }
+  | { readonly type: 'newSessionTicket'; readonly lifetime: number };
