@@ -1,6 +1,6 @@
 /**
  * Finished (RFC 8446 section 4.4.4): `struct { opaque verify_data[Hash.length]; } Finished;`
- * The length depends on the negotiated hash, so the caller checks it (decode_error when wrong).
+ * The length depends on the negotiated hash, so the caller checks it; rxtls treats a wrong length as a failed Finished (decrypt_error), as rustls and Go do.
  */
 import type { Finished } from './types.js';
 
