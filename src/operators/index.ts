@@ -1,0 +1,5 @@
+/** Transport-agnostic Duplex operators: framing, lifting RxJS operators, consuming and forwarding. */
+export { lengthPrefixed, FrameTooLargeError, FrameTruncatedError, type LengthPrefixedOptions } from './length-prefixed.js';
+export { bidi } from './bidi.js';
+export { consume, type ConsumeOptions } from './consume.js';
+export { forward, pipeBoth, type ForwardOptions } from './forward.js';
