@@ -1,5 +1,9 @@
 /**
- * rxtls: a reactive TLS transport. The engine (`TlsClient`, `TlsServer`) is sans-I/O and
- * synchronous; the reactive layer maps it onto observables.
+ * rxtls: a reactive TLS transport. Sockets become Duplexes with demand-driven reads and a
+ * `writable$` readiness signal (`rxtls/sources`); TLS is a Duplex operator (`tlsClient`,
+ * `tlsServer`); framing and composition are operators too. Under it all sits a sans-I/O,
+ * synchronous TLS 1.3 engine (`TlsClient`, `TlsServer`).
  */
 export * from './tls/index.js';
+export * from './sources/index.js';
+export * from './operators/index.js';

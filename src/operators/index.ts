@@ -3,3 +3,6 @@ export { lengthPrefixed, FrameTooLargeError, FrameTruncatedError, type LengthPre
 export { bidi } from './bidi.js';
 export { consume, type ConsumeOptions } from './consume.js';
 export { forward, pipeBoth, type ForwardOptions } from './forward.js';
+export { tlsClient, type TlsClientOptions } from './tls-client.js';
+export { tlsServer, type TlsServerOptions } from './tls-server.js';
+export type { TlsDuplex, TlsOperator, TlsStats, TlsLayerOptions, TlsVersionName } from './tls-layer.js';

@@ -37,17 +37,20 @@ export interface Duplex<R = Uint8Array, W = Uint8Array> {
   write(source: Observable<W>): Observable<never>;
   stats(): DuplexStats;
   pipe(): Duplex<R, W>;
-  pipe<R1, W1>(op1: DuplexOperator<R, W, R1, W1>): Duplex<R1, W1>;
-  pipe<R1, W1, R2, W2>(op1: DuplexOperator<R, W, R1, W1>, op2: DuplexOperator<R1, W1, R2, W2>): Duplex<R2, W2>;
-  pipe<R1, W1, R2, W2, R3, W3>(
-    op1: DuplexOperator<R, W, R1, W1>, op2: DuplexOperator<R1, W1, R2, W2>, op3: DuplexOperator<R2, W2, R3, W3>,
-  ): Duplex<R3, W3>;
-  pipe<R1, W1, R2, W2, R3, W3, R4, W4>(
-    op1: DuplexOperator<R, W, R1, W1>, op2: DuplexOperator<R1, W1, R2, W2>, op3: DuplexOperator<R2, W2, R3, W3>,
-    op4: DuplexOperator<R3, W3, R4, W4>,
-  ): Duplex<R4, W4>;
+  pipe<D1 extends AnyDuplex>(op1: (source: Duplex<R, W>) => D1): D1;
+  pipe<D1 extends AnyDuplex, D2 extends AnyDuplex>(op1: (source: Duplex<R, W>) => D1, op2: (source: D1) => D2): D2;
+  pipe<D1 extends AnyDuplex, D2 extends AnyDuplex, D3 extends AnyDuplex>(
+    op1: (source: Duplex<R, W>) => D1, op2: (source: D1) => D2, op3: (source: D2) => D3,
+  ): D3;
+  pipe<D1 extends AnyDuplex, D2 extends AnyDuplex, D3 extends AnyDuplex, D4 extends AnyDuplex>(
+    op1: (source: Duplex<R, W>) => D1, op2: (source: D1) => D2, op3: (source: D2) => D3, op4: (source: D3) => D4,
+  ): D4;
   pipe(...ops: DuplexOperator<any, any, any, any>[]): Duplex<any, any>;
 }
+
+/** Any Duplex, whatever it carries (for typing `pipe`, which keeps each operator's own result type). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyDuplex = Duplex<any, any>;
 
 /** Maps one Duplex to another, as `Observable.pipe` operators map observables. */
 export type DuplexOperator<RIn, WIn, ROut, WOut> = (source: Duplex<RIn, WIn>) => Duplex<ROut, WOut>;

@@ -1,0 +1,634 @@
+/**
+ * The reactive core shared by {@link tlsClient} and {@link tlsServer}: it drives one sans-I/O
+ * engine ({@link TlsConnection}) between a ciphertext Duplex below and a plaintext Duplex above.
+ *
+ * Rules (DESIGN.md, "The transport type"):
+ * - Reading: the layer pulls ciphertext on its own, one chunk credit at a time, whenever the
+ *   engine wants input: during the handshake, after control records, and while decrypted
+ *   plaintext is under `readHighWaterMark`. It never waits for user demand to make progress.
+ *   Each user credit releases one plaintext chunk (one record's content).
+ * - Writing: plaintext is held in the layer and handed to the engine only after the handshake
+ *   and only while the lower `writable$` is true, one record at a time. Control records
+ *   (handshake flights, alerts, KeyUpdate, close_notify) are handed down whenever the engine
+ *   produces them (they bypass the lower `writable$`; they are small and finite).
+ * - Closing: completing the plaintext write sends close_notify and then, at once, completes
+ *   the ciphertext write (FIN). The read side keeps working (TLS 1.3 half-close, RFC 8446
+ *   section 6.1). The plaintext read completes on the peer's close_notify.
+ *
+ * @module
+ */
+import { Observable, Subject, Subscriber, type Subscription } from 'rxjs';
+import { isValidCredit } from '../sources/credit.js';
+import { ReadySignal } from '../sources/ready-signal.js';
+import { makeDuplex, type Duplex, type DuplexStats } from '../sources/duplex.js';
+import type { CommonConfig } from '../tls/config.js';
+import type { TlsConnection } from '../tls/connection.js';
+import { AlertDescription } from '../tls/constants.js';
+import { TlsAlertError, TlsError, TlsMisuseError, TlsTruncationError } from '../tls/errors.js';
+import type { SessionInfo } from '../tls/session.js';
+
+/** Largest plaintext handed to the engine at once: one full record (RFC 8446 section 5.1). */
+const RECORD = 16384;
+
+/** A protocol version name, in Node's spelling. */
+export type TlsVersionName = 'TLSv1.2' | 'TLSv1.3';
+
+/** Options of the reactive layer, common to {@link tlsClient} and {@link tlsServer}. */
+export interface TlsLayerOptions {
+  /**
+   * Decrypted plaintext bytes held for the reader before the layer stops pulling ciphertext
+   * (the engine's `maxPlaintextBuffer`); default 64 KiB. The engine may overshoot by up to one
+   * record, and the layer holds at most one partly fed ciphertext chunk besides.
+   */
+  readHighWaterMark?: number;
+  /** Plaintext `writable$` turns false when bytes pending in this layer reach this; default 64 KiB. */
+  writeHighWaterMark?: number;
+  /** Plaintext `writable$` turns true again when bytes pending fall to this; default half the high mark. */
+  writeLowWaterMark?: number;
+  /** A plaintext chunk that would take the pending bytes past this errors the write; default 1 MiB. */
+  maxWriteBuffer?: number;
+  /**
+   * When true, a transport end of stream without close_notify after the handshake completes
+   * the plaintext read instead of erroring it with TlsTruncationError. Default false.
+   */
+  allowTruncation?: boolean;
+  /** Lowest protocol version; only `'TLSv1.3'` is supported for now. */
+  minVersion?: TlsVersionName;
+  /** Highest protocol version; only `'TLSv1.3'` is supported for now. */
+  maxVersion?: TlsVersionName;
+}
+
+/** Layer options with defaults applied (see {@link TlsLayerOptions} for each). */
+export interface ResolvedLayerOptions {
+  /** Plaintext `writable$` turns false at this many pending bytes. */
+  readonly writeHighWaterMark: number;
+  /** Plaintext `writable$` turns true again at this many pending bytes. */
+  readonly writeLowWaterMark: number;
+  /** Hard limit on pending plaintext bytes. */
+  readonly maxWriteBuffer: number;
+  /** Transport EOF without close_notify completes the read instead of erroring it. */
+  readonly allowTruncation: boolean;
+}
+
+/** Bytes held in a TLS layer: the Duplex totals plus where the read side's bytes are. */
+export interface TlsStats extends DuplexStats {
+  /** Decrypted plaintext waiting for the reader (the engine's `readableBytes`); part of `readBuffered`. */
+  readonly plaintextBuffered: number;
+  /** Ciphertext taken from below and not yet fed to the engine (at most one chunk's rest); part of `readBuffered`. */
+  readonly ciphertextBuffered: number;
+}
+
+/**
+ * A plaintext Duplex over TLS: the Duplex contract plus the handshake's outcome and the
+ * engine operations that make sense on a live connection.
+ */
+export interface TlsDuplex extends Duplex<Uint8Array, Uint8Array> {
+  /**
+   * Emits the negotiated parameters once, when the handshake completes, then completes; errors
+   * if the handshake fails. Subscribing starts the connection, like `read`, `write` and
+   * `writable$`. Late subscribers get the stored outcome.
+   *
+   * ```
+   * ciphertext: --CH--SH,EE,CERT,CV,FIN--FIN-->
+   * session$:   ---------------------------(s|)
+   * ```
+   */
+  readonly session$: Observable<SessionInfo>;
+  /** Bytes buffered in this layer right now (see {@link TlsStats}). */
+  stats(): TlsStats;
+  /** Sends a KeyUpdate now (RFC 8446 section 4.6.3); with `requestPeer`, asks the peer to update too. */
+  updateKeys(requestPeer?: boolean): void;
+  /** Keying material exported from the connection (RFC 8446 section 7.5), Node's argument order. */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array;
+}
+
+/**
+ * What {@link tlsClient} and {@link tlsServer} return: a DuplexOperator whose result keeps the
+ * TLS extras. (`duplex.pipe(op)` types its result as a plain Duplex; call `op(duplex)` to keep
+ * `session$`, `updateKeys` and `exportKeyingMaterial` in the type.)
+ */
+export type TlsOperator = (source: Duplex<Uint8Array, Uint8Array>) => TlsDuplex;
+
+/**
+ * Checks the layer options, splits them from the engine's, and maps `readHighWaterMark` to the
+ * engine's `maxPlaintextBuffer` (it wins over a `maxPlaintextBuffer` given too). Throws
+ * TlsMisuseError naming a bad option, `'TLSv1.2'` included (not supported yet).
+ *
+ * @example
+ * const { engine, layer } = splitLayerOptions({ pins, readHighWaterMark: 32768, allowTruncation: true });
+ * // engine: { pins, maxPlaintextBuffer: 32768 }; layer: { allowTruncation: true, writeHighWaterMark: 65536, ... }
+ */
+export function splitLayerOptions<C extends CommonConfig>(options: C & TlsLayerOptions): { engine: C; layer: ResolvedLayerOptions } {
+  const { readHighWaterMark, writeHighWaterMark, writeLowWaterMark, maxWriteBuffer, allowTruncation, minVersion, maxVersion, ...rest } = options;
+  for (const [name, v] of [['minVersion', minVersion], ['maxVersion', maxVersion]] as const) {
+    if (v === undefined || v === 'TLSv1.3') continue;
+    if (v === 'TLSv1.2') throw new TlsMisuseError(`tls: ${name} 'TLSv1.2' is not supported yet; only 'TLSv1.3' is`);
+    throw new TlsMisuseError(`tls: ${name} ${JSON.stringify(v)} is not a known version; use 'TLSv1.3'`);
+  }
+  const high = count(writeHighWaterMark, 64 * 1024, 'writeHighWaterMark', 1);
+  const low = count(writeLowWaterMark, Math.floor(high / 2), 'writeLowWaterMark', 0);
+  if (low > high) throw new TlsMisuseError(`tls: writeLowWaterMark ${low} is above writeHighWaterMark ${high}`);
+  const max = count(maxWriteBuffer, Math.max(1024 * 1024, high), 'maxWriteBuffer', 1);
+  if (max < high) throw new TlsMisuseError(`tls: maxWriteBuffer ${max} is below writeHighWaterMark ${high}`);
+  const engine = { ...rest } as unknown as C;
+  if (readHighWaterMark !== undefined) engine.maxPlaintextBuffer = count(readHighWaterMark, 0, 'readHighWaterMark', 1);
+  return { engine, layer: { writeHighWaterMark: high, writeLowWaterMark: low, maxWriteBuffer: max, allowTruncation: allowTruncation ?? false } };
+}
+
+function count(v: number | undefined, dflt: number, name: string, min: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isInteger(v) || v < min) throw new TlsMisuseError(`tls: ${name} must be an integer >= ${min}, got ${v}`);
+  return v;
+}
+
+/**
+ * Runs a TLS engine over `lower` and returns the plaintext side. Nothing happens until the
+ * first subscription to `read`, `write`, `writable$` or `session$`; then `createEngine` is
+ * called and the layer subscribes to the lower read (with its own demand), write and
+ * `writable$`. It stays up until both directions are closed or the connection fails.
+ * Unsubscribing from everything (rather than the layer ending a subscription) aborts it: the
+ * engine sends user_canceled and close_notify (unless close_notify went out already), then FIN,
+ * and later subscriptions error with that TlsAlertError.
+ *
+ * Errors: invalid input from the peer sends the engine's alert, then FIN, and errors the read,
+ * the write, `writable$` and (before the handshake completes) `session$` with the TlsError. A
+ * transport EOF without close_notify errors only the read (TlsTruncationError, after the buffered
+ * plaintext), or completes it with `allowTruncation`; during the handshake it fails everything.
+ *
+ * ```
+ * lower read:   -hh-c--c--c---------n|    ciphertext, pulled by the layer (h: handshake, n: close_notify)
+ * session$:     --(s|)
+ * user demand:  ----------1-----2
+ * plain read:   ----------a-----(bc)|     one chunk per credit; completes on close_notify
+ * ```
+ *
+ * @example
+ * const tls = tlsLayer(transport, () => new TlsClient(config), splitLayerOptions(options).layer);
+ */
+export function tlsLayer(lower: Duplex<Uint8Array, Uint8Array>, createEngine: () => TlsConnection, options: ResolvedLayerOptions): TlsDuplex {
+  const core = new TlsLayerCore(lower, createEngine, options);
+  return Object.assign(
+    makeDuplex<Uint8Array, Uint8Array>({
+      read: (demand) => core.read(demand),
+      writable$: new Observable<boolean>((sub) => core.subscribeWritable(sub)),
+      write: (source) => core.write(source),
+      stats: () => core.stats(),
+    }),
+    {
+      stats: () => core.stats(),
+      session$: new Observable<SessionInfo>((sub) => core.subscribeSession(sub)),
+      updateKeys: (requestPeer?: boolean) => core.updateKeys(requestPeer ?? false),
+      exportKeyingMaterial: (length: number, label: string, context?: Uint8Array) => core.exportKeyingMaterial(length, label, context),
+    },
+  );
+}
+
+/** One user subscription; `ended` is set before the layer itself completes or errors it. */
+interface Sub<T> {
+  readonly sub: Subscriber<T>;
+  ended: boolean;
+}
+
+type ReadEnd = { kind: 'complete' } | { kind: 'error'; error: unknown };
+
+/** The state machine behind {@link tlsLayer}. Every entry point ends in {@link pump}. */
+class TlsLayerCore {
+  private engine: TlsConnection | undefined;
+  private started = false;
+  private failure: unknown;
+  private hasFailed = false;
+  private finished = false;
+  private active = 0;
+  private pumping = false;
+  private again = false;
+
+  // ciphertext in
+  private readonly lowerDemand = new Subject<number>();
+  private lowerReadSub: Subscription | undefined;
+  private lowerCredits = 0;
+  private lowerEof = false;
+  private cipherIn: Uint8Array[] = [];
+  private cipherInBytes = 0;
+
+  // ciphertext out
+  private readonly cipherOut = new Subject<Uint8Array>();
+  private lowerWritable = true;
+  private finSent = false;
+  private lowerWriteDone = false;
+  private lowerWritableSub: Subscription | undefined;
+
+  // plaintext in (to the user)
+  private reader: Sub<Uint8Array> | undefined;
+  private credits = 0;
+  private readEnd: ReadEnd | undefined;
+
+  // plaintext out (from the user)
+  private writer: Sub<never> | undefined;
+  private plainOut: Uint8Array[] = [];
+  private plainOutBytes = 0;
+  private writeSourceDone = false;
+  private closeWriteCalled = false;
+
+  private readonly writableSubs = new Set<Sub<boolean>>();
+  /** Plaintext write readiness; orders changes made from inside a subscriber's callback. */
+  private readonly writable = new ReadySignal(true);
+  private readonly sessionSubs = new Set<Sub<SessionInfo>>();
+  private session: SessionInfo | undefined;
+
+  constructor(
+    private readonly lower: Duplex<Uint8Array, Uint8Array>,
+    private readonly createEngine: () => TlsConnection,
+    private readonly opts: ResolvedLayerOptions,
+  ) {}
+
+  // ------------------------------------------------------------------ user entry points
+
+  read(demand: Observable<number>): Observable<Uint8Array> {
+    return new Observable<Uint8Array>((sub) => {
+      if (this.reader) return sub.error(new TlsMisuseError('tls: read() already has a subscriber; one reader at a time'));
+      if (this.hasFailed) return sub.error(this.failure);
+      const rec: Sub<Uint8Array> = { sub, ended: false };
+      this.reader = rec;
+      this.credits = 0;
+      this.retain();
+      // A Subscriber made first can be closed even while `demand` emits synchronously.
+      const demandSub = new Subscriber<number>({
+        next: (n: number) => {
+          if (this.reader !== rec) return;
+          if (!isValidCredit(n)) return this.error(rec, new TlsMisuseError(`tls: read credit must be a non-negative integer or Infinity, got ${String(n)}`));
+          this.credits += n;
+          this.pump();
+        },
+        error: (e: unknown) => this.error(rec, e),
+        complete: () => undefined, // credits already given stay valid
+      });
+      demand.subscribe(demandSub);
+      this.start();
+      this.pump();
+      return () => {
+        demandSub.unsubscribe();
+        if (this.reader === rec) this.reader = undefined;
+        this.release(rec);
+      };
+    });
+  }
+
+  write(source: Observable<Uint8Array>): Observable<never> {
+    return new Observable<never>((sub) => {
+      if (this.writer) return sub.error(new TlsMisuseError('tls: write() already has a subscriber; one writer at a time'));
+      if (this.hasFailed) return sub.error(this.failure);
+      if (this.writeSourceDone) return sub.error(new TlsMisuseError('tls: write() after the write side was closed'));
+      const rec: Sub<never> = { sub, ended: false };
+      this.writer = rec;
+      this.retain();
+      this.start();
+      const sourceSub = new Subscriber<Uint8Array>({
+        next: (chunk: Uint8Array) => this.onPlaintext(rec, chunk),
+        error: (e: unknown) => {
+          // A broken source leaves the stream incomplete: a fatal alert (not user_canceled, which
+          // the engine follows with close_notify) tells the peer, and every direction errors.
+          const why = e instanceof Error ? e.message : String(e);
+          this.engine?.abort(new TlsAlertError(AlertDescription.internal_error, false, `the plaintext write source failed: ${why}`));
+          this.fail(e);
+        },
+        complete: () => {
+          if (this.writer !== rec) return;
+          this.writeSourceDone = true;
+          this.pump();
+        },
+      });
+      source.subscribe(sourceSub);
+      this.pump();
+      return () => {
+        sourceSub.unsubscribe();
+        if (this.writer === rec) this.writer = undefined;
+        this.release(rec);
+      };
+    });
+  }
+
+  subscribeWritable(sub: Subscriber<boolean>): (() => void) | void {
+    if (this.hasFailed) return sub.error(this.failure);
+    if (this.finished) {
+      sub.next(this.writable.value);
+      return sub.complete();
+    }
+    const rec: Sub<boolean> = { sub, ended: false };
+    this.writableSubs.add(rec);
+    this.retain();
+    const inner = this.writable.observable.subscribe((w) => sub.next(w));
+    this.start();
+    this.pump();
+    return () => {
+      inner.unsubscribe();
+      this.writableSubs.delete(rec);
+      this.release(rec);
+    };
+  }
+
+  subscribeSession(sub: Subscriber<SessionInfo>): (() => void) | void {
+    if (this.session) {
+      sub.next(this.session);
+      return sub.complete();
+    }
+    if (this.hasFailed) return sub.error(this.failure);
+    const rec: Sub<SessionInfo> = { sub, ended: false };
+    this.sessionSubs.add(rec);
+    this.retain();
+    this.start();
+    this.pump();
+    return () => {
+      this.sessionSubs.delete(rec);
+      this.release(rec);
+    };
+  }
+
+  stats(): TlsStats {
+    const e = this.engine;
+    const plaintextBuffered = e ? e.readableBytes : 0;
+    return {
+      readBuffered: this.cipherInBytes + plaintextBuffered,
+      writeBuffered: this.plainOutBytes + (e ? e.pendingOutput : 0),
+      plaintextBuffered,
+      ciphertextBuffered: this.cipherInBytes,
+    };
+  }
+
+  updateKeys(requestPeer: boolean): void {
+    if (!this.engine) throw new TlsMisuseError('tls: updateKeys() before the handshake completed');
+    this.engine.updateKeys(requestPeer);
+    this.pump();
+  }
+
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
+    if (!this.engine) throw new TlsMisuseError('tls: exportKeyingMaterial() before the handshake completed');
+    return this.engine.exportKeyingMaterial(length, label, context);
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  private retain(): void {
+    this.active++;
+  }
+
+  /** A user subscription ended; the last one leaving by unsubscribing aborts the connection. */
+  private release(rec: Sub<unknown>): void {
+    this.active--;
+    if (this.active === 0 && !rec.ended && !this.finished && this.engine) this.abort();
+  }
+
+  private start(): void {
+    if (this.started || this.hasFailed) return;
+    this.started = true;
+    let engine: TlsConnection;
+    try {
+      engine = this.createEngine();
+    } catch (e) {
+      return this.fail(e);
+    }
+    // Subscribe below first: the engine's first flight must find the ciphertext write open.
+    const lower = this.lower;
+    lower.write(this.cipherOut).subscribe({
+      error: (e) => this.fail(e),
+      complete: () => {
+        this.lowerWriteDone = true;
+        if (!this.finSent) this.fail(new TlsError('tls: the transport ended its write side before close_notify was sent'));
+        else this.pump();
+      },
+    });
+    this.lowerWritableSub = lower.writable$.subscribe({
+      next: (w) => {
+        this.lowerWritable = w;
+        this.pump();
+      },
+      error: (e) => this.fail(e),
+    });
+    this.lowerReadSub = lower.read(this.lowerDemand).subscribe({
+      next: (chunk) => {
+        this.lowerCredits--;
+        if (chunk.length === 0) return this.pump();
+        this.cipherIn.push(chunk);
+        this.cipherInBytes += chunk.length;
+        this.pump();
+      },
+      error: (e) => this.fail(e),
+      complete: () => {
+        this.lowerEof = true;
+        this.pump();
+      },
+    });
+    if (!this.hasFailed) this.engine = engine;
+  }
+
+  /** Every user subscription left: the engine sends user_canceled and close_notify (unless sent), then FIN. */
+  private abort(): void {
+    const e = this.engine!;
+    if (!e.failure && !e.writeClosed) e.abort();
+    this.fail(e.failure ?? new TlsMisuseError('tls: connection aborted: every subscriber unsubscribed'));
+  }
+
+  /** Ends the connection with `error`: flushes a queued alert, sends FIN, errors every subscriber. */
+  private fail(error: unknown): void {
+    if (this.hasFailed) return;
+    this.hasFailed = true;
+    this.failure = error;
+    this.finished = true;
+    const e = this.engine;
+    if (e && !this.finSent && !this.lowerWriteDone) {
+      for (let c = e.takeOutput(); c; c = e.takeOutput()) this.cipherOut.next(c);
+      this.finSent = true;
+      this.cipherOut.complete();
+    }
+    this.stopLower();
+    if (this.reader) this.error(this.reader, error);
+    if (this.writer) this.error(this.writer, error);
+    for (const s of [...this.sessionSubs]) this.error(s, error);
+    for (const s of [...this.writableSubs]) this.error(s, error);
+  }
+
+  /** Both directions closed cleanly. */
+  private finish(): void {
+    this.finished = true;
+    this.stopLower();
+    for (const s of [...this.writableSubs]) this.complete(s);
+  }
+
+  /** Stops reading from below and watching its readiness; the lower write ends by itself after FIN. */
+  private stopLower(): void {
+    this.lowerReadSub?.unsubscribe();
+    this.lowerReadSub = undefined;
+    this.lowerWritableSub?.unsubscribe();
+    this.lowerWritableSub = undefined;
+  }
+
+  private complete<T>(rec: Sub<T>): void {
+    if (rec.ended) return;
+    rec.ended = true;
+    rec.sub.complete();
+  }
+
+  private error<T>(rec: Sub<T>, error: unknown): void {
+    if (rec.ended) return;
+    rec.ended = true;
+    rec.sub.error(error);
+  }
+
+  // ------------------------------------------------------------------ the pump
+
+  private onPlaintext(rec: Sub<never>, chunk: Uint8Array): void {
+    if (this.writer !== rec || chunk.length === 0) return;
+    const max = this.opts.maxWriteBuffer;
+    if (this.plainOutBytes + chunk.length > max) {
+      return this.error(
+        rec,
+        new TlsMisuseError(
+          `tls: write buffer limit maxWriteBuffer=${max} exceeded: ${this.plainOutBytes} bytes pending, chunk of ${chunk.length}; wait for writable$`,
+        ),
+      );
+    }
+    this.plainOut.push(chunk);
+    this.plainOutBytes += chunk.length;
+    this.updateWritable(); // at once, even inside a pump: a writer looping on writable$ must see false
+    this.pump();
+  }
+
+  /** Runs {@link step} until nothing changes; re-entrant calls just ask for another round. */
+  private pump(): void {
+    if (!this.engine) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        try {
+          this.step(this.engine);
+        } catch (err) {
+          this.fail(err);
+        }
+      } while (this.again && !this.hasFailed);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private step(e: TlsConnection): void {
+    if (this.hasFailed) return;
+    this.feed(e);
+    for (const ev of e.takeEvents()) if (ev.type === 'handshake') this.onSession(ev.session);
+    this.checkEndOfInput(e);
+    if (this.hasFailed) return;
+    this.writePlaintext(e);
+    this.flushOutput(e);
+    this.deliverReads(e);
+    this.pull(e);
+    this.updateWritable();
+    if (this.lowerWriteDone && this.writer && this.writeSourceDone) this.complete(this.writer);
+    if (!this.finished && this.readEnd && this.lowerWriteDone) this.finish();
+  }
+
+  /** Hands queued ciphertext to the engine; keeps the rest when its plaintext buffer is full. */
+  private feed(e: TlsConnection): void {
+    while (this.cipherIn.length > 0) {
+      const head = this.cipherIn[0]!;
+      const n = e.feed(head);
+      this.cipherInBytes -= n;
+      if (n < head.length) {
+        this.cipherIn[0] = head.subarray(n);
+        return;
+      }
+      this.cipherIn.shift();
+    }
+  }
+
+  private onSession(session: SessionInfo): void {
+    this.session = session;
+    for (const s of [...this.sessionSubs]) {
+      s.ended = true;
+      s.sub.next(session);
+      s.sub.complete();
+    }
+  }
+
+  /** Transport EOF or close_notify: decides how the plaintext read ends. */
+  private checkEndOfInput(e: TlsConnection): void {
+    if (this.readEnd) return;
+    const eof = this.lowerEof && this.cipherIn.length === 0;
+    if (!e.handshakeComplete) {
+      if (e.peerClosed) throw new TlsTruncationError('tls: the peer sent close_notify during the handshake');
+      if (eof) e.feedEnd(); // throws TlsTruncationError: no close_notify can have come yet
+      return;
+    }
+    if (e.peerClosed) {
+      this.readEnd = { kind: 'complete' };
+      return;
+    }
+    if (!eof) return;
+    // After the handshake, truncation affects the read side only: writes may go on.
+    this.readEnd = this.opts.allowTruncation ? { kind: 'complete' } : { kind: 'error', error: new TlsTruncationError() };
+  }
+
+  /** Encrypts held plaintext while the lower layer is writable; then close_notify when asked. */
+  private writePlaintext(e: TlsConnection): void {
+    if (!e.handshakeComplete || this.closeWriteCalled) return;
+    while (this.plainOut.length > 0 && this.lowerWritable && !this.hasFailed) {
+      const head = this.plainOut[0]!;
+      const n = e.write(head.length > RECORD ? head.subarray(0, RECORD) : head);
+      if (n === 0) break;
+      this.plainOutBytes -= n;
+      if (n < head.length) this.plainOut[0] = head.subarray(n);
+      else this.plainOut.shift();
+      this.flushOutput(e); // may flip lowerWritable synchronously
+    }
+    if (this.writeSourceDone && this.plainOut.length === 0) {
+      this.closeWriteCalled = true;
+      e.closeWrite();
+    }
+  }
+
+  /** Hands every queued record down; after close_notify, completes the ciphertext write (FIN). */
+  private flushOutput(e: TlsConnection): void {
+    if (this.finSent) {
+      while (e.takeOutput()); // nothing may follow FIN
+      return;
+    }
+    for (let c = e.takeOutput(); c; c = e.takeOutput()) this.cipherOut.next(c);
+    if (e.writeClosed && !this.finSent) {
+      this.finSent = true;
+      this.cipherOut.complete();
+    }
+  }
+
+  /** Releases one plaintext chunk per credit; then ends the read once the buffer is empty. */
+  private deliverReads(e: TlsConnection): void {
+    if (this.hasFailed) return;
+    while (this.reader && this.credits > 0) {
+      const c = e.read();
+      if (!c) break;
+      this.credits--;
+      this.reader.sub.next(c);
+      this.again = true; // room in the plaintext buffer: feed and pull again
+    }
+    const end = this.readEnd;
+    if (end && this.reader && e.readableBytes === 0) {
+      if (end.kind === 'complete') this.complete(this.reader);
+      else this.error(this.reader, end.error);
+    }
+  }
+
+  /** Asks the lower layer for one more chunk when the engine wants input and none is held. */
+  private pull(e: TlsConnection): void {
+    if (this.lowerEof || this.readEnd || !this.lowerReadSub || this.lowerCredits > 0 || this.cipherIn.length > 0 || !e.wantsInput) return;
+    this.lowerCredits = 1;
+    this.lowerDemand.next(1);
+  }
+
+  /** Plaintext `writable$` with hysteresis over the bytes pending in this layer. */
+  private updateWritable(): void {
+    const pending = this.plainOutBytes + (this.engine?.pendingOutput ?? 0);
+    const w = this.writable.value;
+    this.writable.set(w ? pending < this.opts.writeHighWaterMark : pending <= this.opts.writeLowWaterMark);
+  }
+}
