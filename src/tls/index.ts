@@ -19,3 +19,7 @@ export { nobleProvider } from './crypto/noble.js';
 export { pinningVerifier, type PinOptions, type Pin } from './x509/pinning.js';
 export type { CertificateVerifier, VerifyContext } from './x509/verifier.js';
 export type { Extension } from './messages/types.js';
+export { generateSigningKey } from './crypto/generate.js';
+export { selfSignedCertificate, type SelfSignedOptions } from './x509/self-signed.js';
+export { pemDecode, pemEncode } from './crypto/pem.js';
+export { certificateSpki } from './x509/spki.js';
