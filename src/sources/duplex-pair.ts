@@ -3,9 +3,8 @@
  * wiring layers together without a network.
  */
 import { Observable, defer, finalize, ignoreElements, tap, throwError } from 'rxjs';
-import type { Subscriber } from 'rxjs';
 import { TlsMisuseError } from '../tls/errors.js';
-import { isValidCredit } from './credit.js';
+import { ReaderSlot } from './credit.js';
 import { makeDuplex } from './duplex.js';
 import type { Duplex } from './duplex.js';
 import { WriteBufferOverflowError } from './errors.js';
@@ -45,10 +44,6 @@ interface PairOptions {
   readonly maxChunk: number;
 }
 
-interface Reader {
-  readonly subscriber: Subscriber<Uint8Array>;
-  credits: number;
-}
 
 /**
  * Creates two connected in-memory ends: what one writes, the other reads.
@@ -139,48 +134,18 @@ class Channel {
   private head = 0;
   private ended = false;
   private failure: { readonly error: unknown } | null = null;
-  private reader: Reader | null = null;
+  private readonly readers: ReaderSlot<Uint8Array>;
   private writer = false;
   private draining = false;
   private readonly writable = new ReadySignal(true);
 
   constructor(private readonly o: PairOptions, private readonly name: string) {
     this.writable$ = this.writable.observable;
+    this.readers = new ReaderSlot<Uint8Array>(name, () => this.drain());
   }
 
   read(demand: Observable<number>): Observable<Uint8Array> {
-    return new Observable<Uint8Array>((subscriber) => {
-      if (this.reader) {
-        subscriber.error(new TlsMisuseError(`${this.name}: read() while another reader is subscribed; one reader at a time`));
-        return undefined;
-      }
-      const reader: Reader = { subscriber, credits: 0 };
-      this.reader = reader;
-      const release = () => {
-        if (this.reader === reader) this.reader = null;
-      };
-      const demandSubscription = demand.subscribe({
-        next: (n) => {
-          if (this.reader !== reader) return;
-          if (!isValidCredit(n)) {
-            release();
-            subscriber.error(new TlsMisuseError(`${this.name}: read credit must be a non-negative integer or Infinity, got ${String(n)}`));
-            return;
-          }
-          reader.credits += n;
-          this.drain();
-        },
-        error: (e: unknown) => {
-          release();
-          subscriber.error(e);
-        },
-      });
-      this.drain(); // end of stream needs no credit
-      return () => {
-        demandSubscription.unsubscribe();
-        release();
-      };
-    });
+    return this.readers.read(demand);
   }
 
   write(source: Observable<Uint8Array>): Observable<never> {
@@ -250,14 +215,8 @@ class Channel {
     this.draining = true;
     try {
       for (;;) {
-        const r = this.reader;
+        const r = this.readers.current;
         if (!r) return;
-        if (r.subscriber.closed) {
-          // unsubscribed from inside a callback before its teardown was registered (take(n) on a
-          // synchronous demand): free the slot so that no chunk is taken for a dead reader
-          this.reader = null;
-          continue;
-        }
         if (this.head < this.queue.length) {
           if (r.credits <= 0) return;
           r.credits -= 1;
@@ -267,10 +226,10 @@ class Channel {
           continue;
         }
         if (this.failure) {
-          this.reader = null;
+          this.readers.release();
           r.subscriber.error(this.failure.error);
         } else if (this.ended) {
-          this.reader = null;
+          this.readers.release();
           r.subscriber.complete();
         }
         return;

@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { Observable, tap } from 'rxjs';
 import type { Subscriber } from 'rxjs';
 import { TlsMisuseError } from '../tls/errors.js';
-import { isValidCredit } from './credit.js';
+import { ReaderSlot } from './credit.js';
 import { makeDuplex } from './duplex.js';
 import type { Duplex } from './duplex.js';
 import { SocketClosedError, WriteBufferOverflowError } from './errors.js';
@@ -82,10 +82,6 @@ type WriteState =
   | { readonly kind: 'finished' }
   | { readonly kind: 'failed'; readonly error: unknown };
 
-interface Reader {
-  readonly subscriber: Subscriber<Uint8Array>;
-  credits: number;
-}
 
 /**
  * Wraps a connected (or connecting) `net.Socket` as a {@link SocketDuplex}.
@@ -159,7 +155,7 @@ class SocketAdapter {
   private readonly writable: ReadySignal;
   private readState: ReadState = { kind: 'open' };
   private writeState: WriteState = { kind: 'open' };
-  private reader: Reader | null = null;
+  private readonly readers = new ReaderSlot<Uint8Array>('fromSocket', () => this.pump());
   private writer: Subscriber<never> | null = null;
   private pumping = false;
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
@@ -204,38 +200,7 @@ class SocketAdapter {
   // --- read side ---------------------------------------------------------------------------
 
   private read(demand: Observable<number>): Observable<Uint8Array> {
-    return new Observable<Uint8Array>((subscriber) => {
-      if (this.reader) {
-        subscriber.error(new TlsMisuseError('fromSocket: read() while another reader is subscribed; one reader at a time'));
-        return undefined;
-      }
-      const reader: Reader = { subscriber, credits: 0 };
-      this.reader = reader;
-      const release = () => {
-        if (this.reader === reader) this.reader = null;
-      };
-      const demandSubscription = demand.subscribe({
-        next: (n) => {
-          if (this.reader !== reader) return;
-          if (!isValidCredit(n)) {
-            release();
-            subscriber.error(new TlsMisuseError(`fromSocket: read credit must be a non-negative integer or Infinity, got ${String(n)}`));
-            return;
-          }
-          reader.credits += n;
-          this.pump();
-        },
-        error: (e: unknown) => {
-          release();
-          subscriber.error(e);
-        },
-      });
-      this.pump(); // end of stream needs no credit
-      return () => {
-        demandSubscription.unsubscribe();
-        release();
-      };
-    });
+    return this.readers.read(demand);
   }
 
   /** Emits buffered data while the reader has credit; settles the reader at end of stream. */
@@ -244,15 +209,11 @@ class SocketAdapter {
     this.pumping = true;
     try {
       for (;;) {
-        const r = this.reader;
-        if (r?.subscriber.closed) {
-          this.reader = null;
-          continue;
-        }
+        const r = this.readers.current;
         const state = this.readState;
         if (state.kind !== 'open') {
           if (!r) return;
-          this.reader = null;
+          this.readers.release();
           if (state.kind === 'ended') r.subscriber.complete();
           else r.subscriber.error(state.error);
           return;

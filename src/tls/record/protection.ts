@@ -68,31 +68,20 @@ function exhausted(what: string, seq: number): TlsProtocolError {
 }
 
 /**
- * Protects outgoing records under one traffic secret (RFC 8446 section 5.2).
- *
- * ```ts
- * const enc = new RecordEncrypter(provider, suite, serverHandshakeTrafficSecret);
- * out.push(enc.seal(ContentType.handshake, encryptedExtensionsEtc));
- * ```
+ * What both directions share: the AEAD key and static IV derived from one traffic secret
+ * (RFC 8446 section 7.3), the sequence number (5.3), and the limits.
  */
-export class RecordEncrypter {
-  private readonly key: AeadKey;
-  private readonly iv: Uint8Array;
-  private seq = 0;
+abstract class RecordCipher {
+  protected readonly key: AeadKey;
+  protected readonly iv: Uint8Array;
+  protected seq = 0;
 
-  /**
-   * Derives the write key and IV from `secret` (RFC 8446 section 7.3).
-   * @param maxInnerPlaintext the largest TLSInnerPlaintext to produce: 2^14 + 1, or the
-   *   peer's record_size_limit (RFC 8449 section 4). Sealing more is a TlsMisuseError.
-   * @param sequenceLimit records after which `seal` refuses (default and maximum 2^48); an
-   *   engine may set the AEAD usage limit of RFC 8446 section 5.5 here.
-   */
   constructor(
     p: CryptoProvider,
     suite: CipherSuiteInfo,
     secret: Uint8Array,
-    private readonly maxInnerPlaintext = MAX_INNER_PLAINTEXT,
-    private readonly sequenceLimit = SEQUENCE_LIMIT,
+    protected readonly maxInnerPlaintext: number,
+    protected readonly sequenceLimit: number,
   ) {
     checkInnerLimit(maxInnerPlaintext);
     checkSequenceLimit(sequenceLimit);
@@ -102,9 +91,30 @@ export class RecordEncrypter {
     this.iv = iv;
   }
 
-  /** The sequence number of the next record, which is also the number of records sealed. */
+  /** The sequence number of the next record, which is also the number of records processed. */
   get sequence(): number {
     return this.seq;
+  }
+}
+
+/**
+ * Protects outgoing records under one traffic secret (RFC 8446 section 5.2).
+ *
+ * ```ts
+ * const enc = new RecordEncrypter(provider, suite, serverHandshakeTrafficSecret);
+ * out.push(enc.seal(ContentType.handshake, encryptedExtensionsEtc));
+ * ```
+ */
+export class RecordEncrypter extends RecordCipher {
+  /**
+   * Derives the write key and IV from `secret` (RFC 8446 section 7.3).
+   * @param maxInnerPlaintext the largest TLSInnerPlaintext to produce: 2^14 + 1, or the
+   *   peer's record_size_limit (RFC 8449 section 4). Sealing more is a TlsMisuseError.
+   * @param sequenceLimit records after which `seal` refuses (default and maximum 2^48); an
+   *   engine may set the AEAD usage limit of RFC 8446 section 5.5 here.
+   */
+  constructor(p: CryptoProvider, suite: CipherSuiteInfo, secret: Uint8Array, maxInnerPlaintext = MAX_INNER_PLAINTEXT, sequenceLimit = SEQUENCE_LIMIT) {
+    super(p, suite, secret, maxInnerPlaintext, sequenceLimit);
   }
 
   /**
@@ -155,11 +165,7 @@ export class RecordEncrypter {
  * const { type, content } = dec.open(deframer.take()!);
  * ```
  */
-export class RecordDecrypter {
-  private readonly key: AeadKey;
-  private readonly iv: Uint8Array;
-  private seq = 0;
-
+export class RecordDecrypter extends RecordCipher {
   /**
    * Derives the peer's write key and IV from `secret` (RFC 8446 section 7.3).
    * @param maxInnerPlaintext the largest TLSInnerPlaintext accepted: 2^14 + 1, or our own
@@ -167,24 +173,8 @@ export class RecordDecrypter {
    *   byte and padding). A larger record is a record_overflow.
    * @param sequenceLimit records after which `open` refuses (default and maximum 2^48).
    */
-  constructor(
-    p: CryptoProvider,
-    suite: CipherSuiteInfo,
-    secret: Uint8Array,
-    private readonly maxInnerPlaintext = MAX_INNER_PLAINTEXT,
-    private readonly sequenceLimit = SEQUENCE_LIMIT,
-  ) {
-    checkInnerLimit(maxInnerPlaintext);
-    checkSequenceLimit(sequenceLimit);
-    const { key, iv } = trafficKeys(p, suite, secret);
-    this.key = p.aead(suite.aead).importKey(key);
-    key.fill(0);
-    this.iv = iv;
-  }
-
-  /** The sequence number of the next record, which is also the number of records opened. */
-  get sequence(): number {
-    return this.seq;
+  constructor(p: CryptoProvider, suite: CipherSuiteInfo, secret: Uint8Array, maxInnerPlaintext = MAX_INNER_PLAINTEXT, sequenceLimit = SEQUENCE_LIMIT) {
+    super(p, suite, secret, maxInnerPlaintext, sequenceLimit);
   }
 
   /**
