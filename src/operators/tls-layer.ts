@@ -21,54 +21,14 @@ import { Observable, Subject, Subscriber, type Subscription } from 'rxjs';
 import { isValidCredit } from '../sources/credit.js';
 import { ReadySignal } from '../sources/ready-signal.js';
 import { makeDuplex, type Duplex, type DuplexStats } from '../sources/duplex.js';
-import type { CommonConfig } from '../tls/config.js';
 import type { TlsConnection } from '../tls/connection.js';
 import { AlertDescription } from '../tls/constants.js';
 import { TlsAlertError, TlsError, TlsMisuseError, TlsTruncationError } from '../tls/errors.js';
+import type { ResolvedLayerOptions } from './tls-options.js';
 import type { SessionInfo } from '../tls/session.js';
 
 /** Largest plaintext handed to the engine at once: one full record (RFC 8446 section 5.1). */
 const RECORD = 16384;
-
-/** A protocol version name, in Node's spelling. */
-export type TlsVersionName = 'TLSv1.2' | 'TLSv1.3';
-
-/** Options of the reactive layer, common to {@link tlsClient} and {@link tlsServer}. */
-export interface TlsLayerOptions {
-  /**
-   * Decrypted plaintext bytes held for the reader before the layer stops pulling ciphertext
-   * (the engine's `maxPlaintextBuffer`); default 64 KiB. The engine may overshoot by up to one
-   * record, and the layer holds at most one partly fed ciphertext chunk besides.
-   */
-  readHighWaterMark?: number;
-  /** Plaintext `writable$` turns false when bytes pending in this layer reach this; default 64 KiB. */
-  writeHighWaterMark?: number;
-  /** Plaintext `writable$` turns true again when bytes pending fall to this; default half the high mark. */
-  writeLowWaterMark?: number;
-  /** A plaintext chunk that would take the pending bytes past this errors the write; default 1 MiB. */
-  maxWriteBuffer?: number;
-  /**
-   * When true, a transport end of stream without close_notify after the handshake completes
-   * the plaintext read instead of erroring it with TlsTruncationError. Default false.
-   */
-  allowTruncation?: boolean;
-  /** Lowest protocol version; only `'TLSv1.3'` is supported for now. */
-  minVersion?: TlsVersionName;
-  /** Highest protocol version; only `'TLSv1.3'` is supported for now. */
-  maxVersion?: TlsVersionName;
-}
-
-/** Layer options with defaults applied (see {@link TlsLayerOptions} for each). */
-export interface ResolvedLayerOptions {
-  /** Plaintext `writable$` turns false at this many pending bytes. */
-  readonly writeHighWaterMark: number;
-  /** Plaintext `writable$` turns true again at this many pending bytes. */
-  readonly writeLowWaterMark: number;
-  /** Hard limit on pending plaintext bytes. */
-  readonly maxWriteBuffer: number;
-  /** Transport EOF without close_notify completes the read instead of erroring it. */
-  readonly allowTruncation: boolean;
-}
 
 /** Bytes held in a TLS layer: the Duplex totals plus where the read side's bytes are. */
 export interface TlsStats extends DuplexStats {
@@ -104,42 +64,10 @@ export interface TlsDuplex extends Duplex<Uint8Array, Uint8Array> {
 
 /**
  * What {@link tlsClient} and {@link tlsServer} return: a DuplexOperator whose result keeps the
- * TLS extras. (`duplex.pipe(op)` types its result as a plain Duplex; call `op(duplex)` to keep
- * `session$`, `updateKeys` and `exportKeyingMaterial` in the type.)
+ * TLS extras (`duplex.pipe(op)` keeps them in the type too).
  */
 export type TlsOperator = (source: Duplex<Uint8Array, Uint8Array>) => TlsDuplex;
 
-/**
- * Checks the layer options, splits them from the engine's, and maps `readHighWaterMark` to the
- * engine's `maxPlaintextBuffer` (it wins over a `maxPlaintextBuffer` given too). Throws
- * TlsMisuseError naming a bad option, `'TLSv1.2'` included (not supported yet).
- *
- * @example
- * const { engine, layer } = splitLayerOptions({ pins, readHighWaterMark: 32768, allowTruncation: true });
- * // engine: { pins, maxPlaintextBuffer: 32768 }; layer: { allowTruncation: true, writeHighWaterMark: 65536, ... }
- */
-export function splitLayerOptions<C extends CommonConfig>(options: C & TlsLayerOptions): { engine: C; layer: ResolvedLayerOptions } {
-  const { readHighWaterMark, writeHighWaterMark, writeLowWaterMark, maxWriteBuffer, allowTruncation, minVersion, maxVersion, ...rest } = options;
-  for (const [name, v] of [['minVersion', minVersion], ['maxVersion', maxVersion]] as const) {
-    if (v === undefined || v === 'TLSv1.3') continue;
-    if (v === 'TLSv1.2') throw new TlsMisuseError(`tls: ${name} 'TLSv1.2' is not supported yet; only 'TLSv1.3' is`);
-    throw new TlsMisuseError(`tls: ${name} ${JSON.stringify(v)} is not a known version; use 'TLSv1.3'`);
-  }
-  const high = count(writeHighWaterMark, 64 * 1024, 'writeHighWaterMark', 1);
-  const low = count(writeLowWaterMark, Math.floor(high / 2), 'writeLowWaterMark', 0);
-  if (low > high) throw new TlsMisuseError(`tls: writeLowWaterMark ${low} is above writeHighWaterMark ${high}`);
-  const max = count(maxWriteBuffer, Math.max(1024 * 1024, high), 'maxWriteBuffer', 1);
-  if (max < high) throw new TlsMisuseError(`tls: maxWriteBuffer ${max} is below writeHighWaterMark ${high}`);
-  const engine = { ...rest } as unknown as C;
-  if (readHighWaterMark !== undefined) engine.maxPlaintextBuffer = count(readHighWaterMark, 0, 'readHighWaterMark', 1);
-  return { engine, layer: { writeHighWaterMark: high, writeLowWaterMark: low, maxWriteBuffer: max, allowTruncation: allowTruncation ?? false } };
-}
-
-function count(v: number | undefined, dflt: number, name: string, min: number): number {
-  if (v === undefined) return dflt;
-  if (!Number.isInteger(v) || v < min) throw new TlsMisuseError(`tls: ${name} must be an integer >= ${min}, got ${v}`);
-  return v;
-}
 
 /**
  * Runs a TLS engine over `lower` and returns the plaintext side. Nothing happens until the

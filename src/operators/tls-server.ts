@@ -5,7 +5,8 @@
  */
 import type { ServerConfig } from '../tls/server/config.js';
 import { TlsServer } from '../tls/server/tls13.js';
-import { splitLayerOptions, tlsLayer, type TlsLayerOptions, type TlsOperator } from './tls-layer.js';
+import { tlsLayer, type TlsOperator } from './tls-layer.js';
+import { splitLayerOptions, type TlsLayerOptions } from './tls-options.js';
 
 /** Options of {@link tlsServer}: the engine's {@link ServerConfig} plus the layer's {@link TlsLayerOptions}. */
 export type TlsServerOptions = ServerConfig & TlsLayerOptions;
