@@ -7,6 +7,7 @@
 import { connect, type Socket } from 'node:net';
 import type { TlsConnection } from '../../../src/tls/connection.js';
 import type { TlsError } from '../../../src/tls/errors.js';
+import type { TlsEvent } from '../../../src/tls/session.js';
 
 /** A running engine-over-socket session. */
 export interface EngineSession {
@@ -28,6 +29,8 @@ export interface EngineSession {
   flush(): void;
   /** The TLS error that ended the session, if any. */
   error(): TlsError | undefined;
+  /** Every engine event so far (handshake, keyUpdate, alert, peerClosed, ...), oldest first. */
+  events(): readonly TlsEvent[];
 }
 
 /** Attaches `conn` to an already-connected socket. */
@@ -44,6 +47,7 @@ export function runOverSocket(conn: TlsConnection, socket: Socket): EngineSessio
   handshake.catch(() => undefined);
   closed.catch(() => undefined);
   const waiters: { n: number; resolve: () => void }[] = [];
+  const events: TlsEvent[] = [];
 
   const flush = (): void => {
     for (let c = conn.takeOutput(); c; c = conn.takeOutput()) if (!socket.destroyed) socket.write(c);
@@ -53,14 +57,16 @@ export function runOverSocket(conn: TlsConnection, socket: Socket): EngineSessio
       const head = pendingWrite[0]!;
       const n = conn.write(head);
       if (n === head.length) pendingWrite.shift();
-      else {
-        pendingWrite[0] = head.subarray(n);
-        break;
-      }
+      else pendingWrite[0] = head.subarray(n);
       flush();
+      // Stop when the engine holds everything it may (before the handshake completes) or the
+      // socket wants a 'drain'; both resume the pump. Otherwise the flush made room: go on.
+      if (n === 0 || socket.writableNeedDrain) break;
     }
     if (endRequested && pendingWrite.length === 0 && !conn.writeClosed && !conn.failure) conn.closeWrite();
     flush();
+    // close_notify is out: send FIN too (TLS 1.3 half-close; the read side stays open).
+    if (conn.writeClosed && !socket.writableEnded && !socket.destroyed) socket.end();
   };
   const drainPlaintext = (): void => {
     for (let p = conn.read(); p; p = conn.read()) {
@@ -78,6 +84,7 @@ export function runOverSocket(conn: TlsConnection, socket: Socket): EngineSessio
   };
   const afterInput = (): void => {
     for (const ev of conn.takeEvents()) {
+      events.push(ev);
       if (ev.type === 'handshake') resolveHs();
       if (ev.type === 'peerClosed') resolveClosed();
     }
@@ -114,6 +121,7 @@ export function runOverSocket(conn: TlsConnection, socket: Socket): EngineSessio
     send(data) { pendingWrite.push(data); pumpWrites(); },
     end() { endRequested = true; pumpWrites(); },
     error: () => err,
+    events: () => events,
     waitFor(n, timeoutMs = 20000) {
       if (receivedBytes >= n) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
