@@ -20,7 +20,7 @@ export interface TlsLayerOptions {
   readHighWaterMark?: number;
   /** Plaintext `writable$` turns false when bytes pending in this layer reach this; default 64 KiB. */
   writeHighWaterMark?: number;
-  /** Plaintext `writable$` turns true again when bytes pending fall to this; default half the high mark. */
+  /** Plaintext `writable$` turns true again when bytes pending fall to this; below the high mark; default half of it. */
   writeLowWaterMark?: number;
   /** A plaintext chunk that would take the pending bytes past this errors the write; default 1 MiB. */
   maxWriteBuffer?: number;
@@ -65,7 +65,7 @@ export function splitLayerOptions<C extends CommonConfig>(options: C & TlsLayerO
   }
   const high = count(writeHighWaterMark, 64 * 1024, 'writeHighWaterMark', 1);
   const low = count(writeLowWaterMark, Math.floor(high / 2), 'writeLowWaterMark', 0);
-  if (low > high) throw new TlsMisuseError(`tls: writeLowWaterMark ${low} is above writeHighWaterMark ${high}`);
+  if (low >= high) throw new TlsMisuseError(`tls: writeLowWaterMark ${low} must be below writeHighWaterMark ${high}`);
   const max = count(maxWriteBuffer, Math.max(1024 * 1024, high), 'maxWriteBuffer', 1);
   if (max < high) throw new TlsMisuseError(`tls: maxWriteBuffer ${max} is below writeHighWaterMark ${high}`);
   const engine = { ...rest } as unknown as C;

@@ -30,7 +30,8 @@ export interface DuplexPairOptions {
    * Hard limit on queued bytes: if, once a chunk is queued and the reader has taken what its
    * credit allows, more than this stays queued, the write errors with
    * {@link WriteBufferOverflowError} (the chunk itself is still delivered, before the error).
-   * Default `8 * highWaterMark`.
+   * Default `8 * highWaterMark`, and at least `highWaterMark` + 64 KiB so that a TLS record and
+   * its control records always fit above a small high mark.
    */
   maxBuffer?: number;
   /** Split every written chunk into views of at most this many bytes (1 for byte-at-a-time tests). Default: no split. */
@@ -112,7 +113,7 @@ function pairEnd(inbound: Channel, outbound: Channel): Duplex<Uint8Array, Uint8A
 function resolveOptions(options: DuplexPairOptions): PairOptions {
   const high = options.highWaterMark ?? 64 * 1024;
   const low = options.lowWaterMark ?? Math.floor(high / 2);
-  const max = options.maxBuffer ?? 8 * high;
+  const max = options.maxBuffer ?? Math.max(8 * high, high + 65536);
   const maxChunk = options.maxChunk ?? Infinity;
   if (!(Number.isInteger(high) && high > 0)) throw new TlsMisuseError(`duplexPair: highWaterMark must be a positive integer, got ${high}`);
   if (!(Number.isInteger(low) && low >= 0 && low < high)) {

@@ -36,7 +36,8 @@ export interface FromSocketOptions {
   writeLowWaterMark?: number;
   /**
    * Hard limit on `writableLength`: if a write leaves more than this buffered, the write errors
-   * with {@link WriteBufferOverflowError} and the connection is torn down. Default `8 *` the high mark.
+   * with {@link WriteBufferOverflowError} and the connection is torn down. Default `8 *` the high mark,
+   * and at least the high mark + 64 KiB so that a TLS record always fits.
    */
   maxWriteBuffer?: number;
   /**
@@ -163,7 +164,7 @@ class SocketAdapter {
   constructor(private readonly socket: Socket, options: FromSocketOptions) {
     this.high = options.writeHighWaterMark ?? socket.writableHighWaterMark;
     this.low = options.writeLowWaterMark ?? Math.floor(this.high / 2);
-    this.max = options.maxWriteBuffer ?? 8 * this.high;
+    this.max = options.maxWriteBuffer ?? Math.max(8 * this.high, this.high + 65536);
     this.lingerMs = options.abortLingerMs ?? 2000;
     if (!(Number.isInteger(this.high) && this.high > 0)) throw new TlsMisuseError(`fromSocket: writeHighWaterMark must be a positive integer, got ${this.high}`);
     if (!(Number.isInteger(this.low) && this.low >= 0 && this.low < this.high)) {
