@@ -1,6 +1,7 @@
 /**
  * What a finished handshake negotiated, as reported to the application.
  */
+import type { TlsCertificateError } from './errors.js';
 
 /** Negotiated parameters of an established connection. */
 export interface SessionInfo {
@@ -20,6 +21,11 @@ export interface SessionInfo {
   readonly peerCertificates: readonly Uint8Array[];
   /** True when the server sent a HelloRetryRequest. */
   readonly helloRetry: boolean;
+  /**
+   * Why the peer's certificate was refused, when `rejectUnauthorized: false` let the handshake
+   * complete anyway (Node's `socket.authorizationError`); undefined when it was accepted.
+   */
+  readonly authorizationError?: TlsCertificateError;
 }
 
 /** Something the engine reports besides bytes; drain with `takeEvents()`. */

@@ -1,9 +1,11 @@
 /**
- * Engine behaviour: authenticating the server by pins or a custom verifier, and the misuse
- * errors for configurations that cannot authenticate.
+ * Engine behaviour: authenticating the server by pins, a custom verifier or, by default, CA
+ * validation with a host name check; the alert a refusal sends; rejectUnauthorized: false; and
+ * the misuse errors for configurations that cannot authenticate.
  */
 import {
-  AlertDescription, TlsAlertError, TlsCertificateError, TlsClient, TlsMisuseError, TlsServer, type VerifyContext,
+  AlertDescription, CertificateVerifyError, TlsAlertError, TlsCertificateError, TlsClient, TlsMisuseError, TlsServer, type PeerCertificate,
+  type VerifyContext,
 } from '../../../src/tls/index.js';
 import { Wire, connected, disposeIdentities, identity, makeClient, makeServer, sha256Hex, thrown } from './support.js';
 
@@ -53,8 +55,10 @@ describe('pins', () => {
     expect(wire.client.handshakeComplete).toBe(true);
   });
 
-  test('a client with neither pins nor verifier throws TlsMisuseError at construction', () => {
-    expect(() => new TlsClient({ servername: 'localhost' })).toThrow(TlsMisuseError);
+  test('a client with neither pins, verifier nor servername throws TlsMisuseError at construction', () => {
+    // Default validation checks the server's name, so it needs one.
+    expect(() => new TlsClient({})).toThrow(/servername/);
+    expect(() => new TlsClient({ ca: identity().certPem })).toThrow(TlsMisuseError);
   });
 
   test('a client with both pins and a verifier throws TlsMisuseError', () => {
@@ -72,6 +76,95 @@ describe('pins', () => {
     const b = identity('ed25519');
     expect(() => new TlsServer({ cert: a.certPem, key: b.keyPem })).toThrow(TlsMisuseError);
     expect(() => new TlsServer({ cert: a.certPem, key: identity('ecdsa-p384').keyPem })).toThrow(TlsMisuseError);
+  });
+});
+
+describe('default validation (no pins, no verifier)', () => {
+  test('a self-signed server is refused against the default roots: DEPTH_ZERO_SELF_SIGNED_CERT, unknown_ca reaches the server', () => {
+    const id = identity('ecdsa-p256');
+    const wire = new Wire(new TlsClient({ servername: 'localhost' }), makeServer(id));
+    wire.pump();
+    const c = wire.client.failure;
+    expect(c).toBeInstanceOf(CertificateVerifyError);
+    expect((c as TlsCertificateError).code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(c!.message).toMatch(/^self-signed certificate \(depth 0: CN=localhost ecdsa-p256/);
+    expect(c!.alert).toBe(AlertDescription.unknown_ca);
+    const s = wire.server.failure;
+    expect(s).toBeInstanceOf(TlsAlertError);
+    expect((s as TlsAlertError).fromPeer).toBe(true);
+    expect(s!.alert).toBe(AlertDescription.unknown_ca);
+    expect(wire.client.handshakeComplete).toBe(false);
+  });
+
+  test('the same server is accepted when its certificate is given as ca', () => {
+    const id = identity('ed25519');
+    const wire = connected(id, { pins: undefined, ca: id.certPem });
+    expect(wire.client.session!.authorizationError).toBeUndefined();
+    expect(wire.client.session!.peerSignatureScheme).toBe('ed25519');
+  });
+
+  test('ca accepted but the name does not match: ERR_TLS_CERT_ALTNAME_INVALID, bad_certificate reaches the server', () => {
+    const id = identity('ecdsa-p256');
+    const wire = new Wire(new TlsClient({ servername: 'other.test', ca: id.certPem }), makeServer(id));
+    wire.pump();
+    const c = wire.client.failure as TlsCertificateError;
+    expect(c.code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(c.message).toBe("Hostname/IP does not match certificate's altnames: Host: other.test. is not in the cert's altnames: DNS:localhost");
+    expect(wire.server.failure!.alert).toBe(AlertDescription.bad_certificate);
+  });
+
+  test('an expired certificate sends certificate_expired', () => {
+    const id = identity('ecdsa-p256');
+    const later = Date.now() + 365 * 86400_000;
+    const wire = new Wire(new TlsClient({ servername: 'localhost', ca: id.certPem, now: () => later }), makeServer(id));
+    wire.pump();
+    expect((wire.client.failure as TlsCertificateError).code).toBe('CERT_HAS_EXPIRED');
+    expect(wire.server.failure!.alert).toBe(AlertDescription.certificate_expired);
+  });
+
+  test('rejectUnauthorized: false completes the handshake and reports the refusal as authorizationError', () => {
+    const id = identity('ecdsa-p384');
+    const wire = new Wire(new TlsClient({ servername: 'localhost', rejectUnauthorized: false }), makeServer(id)).handshake();
+    const err = wire.client.session!.authorizationError;
+    expect(err).toBeInstanceOf(TlsCertificateError);
+    expect(err!.code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(wire.server.failure).toBeUndefined();
+    const named = new Wire(new TlsClient({ servername: 'other.test', ca: id.certPem, rejectUnauthorized: false }), makeServer(id)).handshake();
+    expect(named.client.session!.authorizationError!.code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+  });
+
+  test('checkServerIdentity replaces the name check and gets a Node-shaped certificate', () => {
+    const id = identity('ecdsa-p256');
+    const seen: { host: string; cn: unknown; san: unknown }[] = [];
+    const checkServerIdentity = (host: string, cert: PeerCertificate) => {
+      seen.push({ host, cn: cert.subject.CN, san: cert.subjectaltname });
+      return host === 'localhost' ? undefined : Object.assign(new Error('not you'), { code: 'MY_CODE' });
+    };
+    connected(id, { pins: undefined, ca: id.certPem, checkServerIdentity });
+    expect(seen).toEqual([{ host: 'localhost', cn: 'localhost ecdsa-p256', san: 'DNS:localhost' }]);
+    const wire = new Wire(new TlsClient({ servername: 'x.test', ca: id.certPem, checkServerIdentity }), makeServer(id));
+    wire.pump();
+    expect((wire.client.failure as TlsCertificateError).code).toBe('MY_CODE');
+    expect(wire.client.failure!.message).toBe('not you');
+    expect(wire.server.failure!.alert).toBe(AlertDescription.bad_certificate);
+  });
+
+  test('ca with an SPKI pin: both must hold', () => {
+    const id = identity('ecdsa-p256');
+    expect(connected(id, { pins: { spkiSha256: [id.spkiSha256] }, ca: id.certPem }).client.handshakeComplete).toBe(true);
+    const wire = new Wire(new TlsClient({ servername: 'localhost', ca: id.certPem, pins: { spkiSha256: [identity('ed25519').spkiSha256] } }), makeServer(id));
+    wire.pump();
+    expect((wire.client.failure as TlsCertificateError).code).toBe('ERR_TLS_PIN_MISMATCH');
+    expect(() => new TlsClient({ servername: 'localhost', ca: id.certPem, pins: { certSha256: [id.certSha256] } })).toThrow(TlsMisuseError);
+  });
+
+  test('a verifier together with ca is a misuse', () => {
+    expect(() => new TlsClient({ servername: 'localhost', ca: identity().certPem, verifier: { verify() {} } })).toThrow(TlsMisuseError);
+  });
+
+  test('a ca that is not a certificate is a misuse', () => {
+    expect(() => new TlsClient({ servername: 'localhost', ca: 'not PEM' })).toThrow(/ca entry 0 holds no CERTIFICATE/);
+    expect(() => new TlsClient({ servername: 'localhost', ca: Uint8Array.of(0x30, 0x82, 0x01, 0x00, 0x02) })).toThrow(/ca entry 0 is not a certificate/);
   });
 });
 

@@ -10,7 +10,7 @@ import { equalBytes } from '../codec/bytes.js';
 import { resolveCommon } from '../config.js';
 import { TlsConnection } from '../connection.js';
 import type { KeyShare, VerifyingKey } from '../crypto/provider.js';
-import { TlsMisuseError, TlsProtocolError, decodeError, illegalParameter, unexpectedMessage } from '../errors.js';
+import { TlsCertificateError, TlsMisuseError, TlsProtocolError, decodeError, illegalParameter, unexpectedMessage } from '../errors.js';
 import { checkPeerExtensions } from '../handshake/extension-rules.js';
 import { Transcript } from '../handshake/transcript.js';
 import { CERTIFICATE_VERIFY_SCHEMES, OFFERED_SIGNATURE_SCHEMES, certificateVerifyContent } from '../handshake/verify.js';
@@ -51,6 +51,8 @@ export class TlsClient extends TlsConnection {
   readonly role = 'client' as const;
   private state: State = 'wait_sh';
   private readonly verifier: CertificateVerifier;
+  private readonly rejectUnauthorized: boolean;
+  private authorizationError: TlsCertificateError | undefined;
   private readonly servername: string | undefined;
   private readonly compat: boolean;
   private readonly transcript: Transcript;
@@ -77,6 +79,7 @@ export class TlsClient extends TlsConnection {
     const cfg = resolveCommon(config);
     super(cfg);
     this.verifier = clientVerifier(config);
+    this.rejectUnauthorized = config.rejectUnauthorized ?? true;
     this.servername = config.servername;
     this.compat = config.middleboxCompat ?? true;
     this.transcript = new Transcript(cfg.provider);
@@ -254,7 +257,13 @@ export class TlsClient extends TlsConnection {
     if (cert.entries.length === 0) throw decodeError('server sent an empty Certificate message');
     for (const e of cert.entries) checkPeerExtensions('certificate', e.extensions, new Set());
     this.peerChain = cert.entries.map((e) => e.data.slice());
-    this.verifier.verify(this.peerChain, { serverName: this.servername, now: this.cfg.now(), peer: 'server', provider: this.provider });
+    try {
+      this.verifier.verify(this.peerChain, { serverName: this.servername, now: this.cfg.now(), peer: 'server', provider: this.provider });
+    } catch (e) {
+      // rejectUnauthorized: false (Node's semantics): note the refusal, finish the handshake.
+      if (this.rejectUnauthorized || !(e instanceof TlsCertificateError)) throw e;
+      this.authorizationError = e;
+    }
     this.peerKey = this.provider.publicKeyFromSpki(certificateSpki(this.peerChain[0]!));
     this.transcript.add(raw);
     this.state = 'wait_cv';
@@ -346,6 +355,7 @@ export class TlsClient extends TlsConnection {
       serverName: this.servername,
       peerCertificates: this.peerChain,
       helloRetry: this.helloRetry,
+      ...(this.authorizationError ? { authorizationError: this.authorizationError } : {}),
     };
   }
 }

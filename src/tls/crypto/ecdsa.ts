@@ -5,10 +5,11 @@
  */
 import { ECParameters } from '@peculiar/asn1-ecc';
 import { p256, p384 } from '@noble/curves/nist.js';
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { SignatureScheme, nameOf } from '../constants.js';
 import { TlsCertificateError, TlsMisuseError } from '../errors.js';
 import { Oid, encodeDer, encodeSpki } from './der.js';
-import type { SigningKey, VerifyingKey } from './provider.js';
+import type { HashName, SigningKey, VerifyingKey } from './provider.js';
 
 /** The ECDSA curves rxtls supports. */
 export type EcdsaCurve = 'p256' | 'p384';
@@ -47,6 +48,9 @@ const CURVES: Record<EcdsaCurve, CurveSpec> = {
   },
 };
 
+/** The digests a certificate's ECDSA signature may be computed over (RFC 5758 section 3.2). */
+const DIGEST: Record<HashName, (m: Uint8Array) => Uint8Array> = { sha256, sha384, sha512 };
+
 /** The curve named by a namedCurve OID, or undefined when rxtls does not support it. */
 export function ecdsaCurveOfOid(oid: string): EcdsaCurve | undefined {
   if (oid === Oid.secp256r1) return 'p256';
@@ -62,6 +66,11 @@ export function ecdsaScalarLength(curve: EcdsaCurve): number {
 /** DER SubjectPublicKeyInfo for an uncompressed point on `curve` (RFC 5480 section 2). */
 function spkiOf(spec: CurveSpec, point: Uint8Array): Uint8Array {
   return encodeSpki(Oid.ecPublicKey, encodeDer(new ECParameters({ namedCurve: spec.oid })), point);
+}
+
+/** DER SubjectPublicKeyInfo for an encoded `point` on `curve` (RFC 5480 section 2). */
+export function ecdsaSpki(curve: EcdsaCurve, point: Uint8Array): Uint8Array {
+  return spkiOf(CURVES[curve], point);
 }
 
 /**
@@ -124,6 +133,15 @@ export function ecdsaVerifyingKey(curve: EcdsaCurve, publicKey: Uint8Array, spki
       try {
         // High-S signatures are valid ECDSA (OpenSSL makes them), so lowS is not enforced.
         return spec.noble.verify(signature, message, point, { format: 'der', prehash: true, lowS: false });
+      } catch {
+        return false;
+      }
+    },
+    verifyCertificateSignature(algorithm, message, signature) {
+      if (algorithm.kind !== 'ecdsa') return false;
+      try {
+        // Any SHA-2 on any curve: the digest is truncated to the curve order's length (SEC 1 section 4.1.4 step 5).
+        return spec.noble.verify(signature, DIGEST[algorithm.hash](message), point, { format: 'der', prehash: false, lowS: false });
       } catch {
         return false;
       }

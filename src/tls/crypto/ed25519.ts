@@ -16,6 +16,14 @@ function spkiOf(publicKey: Uint8Array): Uint8Array {
   return encodeSpki(Oid.ed25519, undefined, publicKey);
 }
 
+/**
+ * True when `publicKey` is a 32-byte encoding of a point on the curve, as RFC 8032 section
+ * 5.1.3 decodes it. Both providers refuse other keys up front with this same check.
+ */
+export function isValidEd25519PublicKey(publicKey: Uint8Array): boolean {
+  return publicKey.length === KEY_LENGTH && ed25519.utils.isValidPublicKey(publicKey, false);
+}
+
 /** A signing key from a 32-byte Ed25519 private key. Throws TlsMisuseError for another length. */
 export function ed25519SigningKey(seed: Uint8Array): SigningKey {
   if (seed.length !== KEY_LENGTH) {
@@ -40,22 +48,24 @@ export function ed25519SigningKey(seed: Uint8Array): SigningKey {
  * from. Throws TlsCertificateError (INVALID_PUBLIC_KEY, bad_certificate) for a bad encoding.
  */
 export function ed25519VerifyingKey(publicKey: Uint8Array, spki?: Uint8Array): VerifyingKey {
-  if (publicKey.length !== KEY_LENGTH || !ed25519.utils.isValidPublicKey(publicKey, false)) {
+  if (!isValidEd25519PublicKey(publicKey)) {
     throw new TlsCertificateError('INVALID_PUBLIC_KEY', 'tls: Ed25519 public key is not a valid point encoding');
   }
   const key = publicKey.slice();
+  const verify = (message: Uint8Array, signature: Uint8Array): boolean => {
+    if (signature.length !== 64) return false;
+    try {
+      // zip215 false: the strict RFC 8032 section 5.1.7 rules, as OpenSSL applies them.
+      return ed25519.verify(signature, message, key, { zip215: false });
+    } catch {
+      return false;
+    }
+  };
   return {
     type: 'ed25519',
     spki: spki !== undefined ? spki.slice() : spkiOf(key),
     bits: 256,
-    verify(scheme, message, signature) {
-      if (scheme !== SignatureScheme.ed25519 || signature.length !== 64) return false;
-      try {
-        // zip215 false: the strict RFC 8032 section 5.1.7 rules, as OpenSSL applies them.
-        return ed25519.verify(signature, message, key, { zip215: false });
-      } catch {
-        return false;
-      }
-    },
+    verify: (scheme, message, signature) => scheme === SignatureScheme.ed25519 && verify(message, signature),
+    verifyCertificateSignature: (algorithm, message, signature) => algorithm.kind === 'ed25519' && verify(message, signature),
   };
 }

@@ -32,12 +32,25 @@ export interface Hash {
   digest(data: Uint8Array): Uint8Array;
 }
 
-/** An AEAD bound to one key. Nonces are always 12 bytes, tags 16 bytes. */
+/**
+ * An AEAD bound to one key. Nonces are always 12 bytes, tags 16 bytes. Arguments are read only
+ * during the call (the record layer reuses its nonce buffer) and never modified; results are
+ * fresh memory the caller owns.
+ */
 export interface AeadKey {
   /** Encrypts; returns ciphertext followed by the 16-byte tag. */
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
   /** Decrypts and authenticates `ciphertext || tag`; returns null when authentication fails. */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
+  /**
+   * Optional fast path for the record layer: the same bytes as
+   * `seal(nonce, aad, plaintext || trailer)`, written into `out` (exactly
+   * `plaintext.length + trailer.length + 16` bytes, not overlapping the inputs) instead of a
+   * new array, and without building the concatenation. TLS 1.3 seals each record's content
+   * followed by its content type byte and padding (RFC 8446 section 5.2) this way, straight
+   * into the record it sends. Record protection falls back to `seal` when this is absent.
+   */
+  sealInto?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, trailer: Uint8Array, out: Uint8Array): void;
 }
 
 /** An AEAD algorithm. */
@@ -80,13 +93,28 @@ export interface SigningKey {
   /** The DER SubjectPublicKeyInfo of the matching public key. */
   readonly spki: Uint8Array;
   /**
-   * Signs `message` (the scheme's hash is applied inside). Randomized schemes (RSA-PSS) draw
-   * their salt from `random` when given, so an engine with injected randomness stays
-   * reproducible; ECDSA (RFC 6979) and Ed25519 are deterministic anyway. Throws
-   * TlsMisuseError for a scheme not in `schemes`.
+   * Signs `message` (the scheme's hash is applied inside). When `random` is given the
+   * signature must be a pure function of the key, the message and the bytes `random` returns,
+   * so that an engine with injected randomness stays reproducible: RSA-PSS draws its salt from
+   * it, ECDSA uses RFC 6979 nonces, Ed25519 is deterministic anyway. Without `random` a
+   * provider may use its own randomness (the node provider signs ECDSA with OpenSSL's random
+   * nonces then). Throws TlsMisuseError for a scheme not in `schemes`.
    */
   sign(scheme: SignatureScheme, message: Uint8Array, random?: (n: number) => Uint8Array): Uint8Array;
 }
+
+/**
+ * A certificate signature algorithm with its parameters, as an X.509 AlgorithmIdentifier names
+ * it (RFC 5280 section 4.1.1.2; RFC 4055 section 3.1 for RSASSA-PSS; RFC 5758 section 3.2 for
+ * ECDSA; RFC 8410 section 3 for Ed25519). Unlike a TLS 1.3 SignatureScheme, it does not tie an
+ * ECDSA hash to a curve: a P-256 CA may sign with ecdsa-with-SHA384.
+ */
+export type CertificateSignatureAlgorithm =
+  | { readonly kind: 'rsa-pkcs1'; readonly hash: HashName }
+  /** RSASSA-PSS with MGF1 over the same hash and trailer field 1 (the only form rxtls accepts). */
+  | { readonly kind: 'rsa-pss'; readonly hash: HashName; readonly saltLength: number }
+  | { readonly kind: 'ecdsa'; readonly hash: HashName }
+  | { readonly kind: 'ed25519' };
 
 /** A public key able to verify TLS signatures. */
 export interface VerifyingKey {
@@ -97,6 +125,13 @@ export interface VerifyingKey {
   readonly bits: number;
   /** True when `signature` is valid for `message` under `scheme`; false for a bad signature or a scheme this key cannot use. */
   verify(scheme: SignatureScheme, message: Uint8Array, signature: Uint8Array): boolean;
+  /**
+   * True when `signature` over `message` (a tbsCertificate) is valid under the certificate
+   * signature `algorithm`; false for a bad signature or an algorithm this key cannot use.
+   * Optional so that other providers keep compiling; the x509 code falls back to the noble
+   * provider's keys when a key lacks it.
+   */
+  verifyCertificateSignature?(algorithm: CertificateSignatureAlgorithm, message: Uint8Array, signature: Uint8Array): boolean;
 }
 
 /** Everything cryptographic the engine needs. */

@@ -127,7 +127,8 @@ export function rsaSigningKeyFromPkcs1(der: Uint8Array): SigningKey {
 
 /**
  * A verifying key from a DER SubjectPublicKeyInfo with algorithm rsaEncryption (RFC 8017
- * appendix A.1). It verifies rsa_pss_rsae_* and rsa_pkcs1_* (SHA-256/384/512) signatures.
+ * appendix A.1). It verifies rsa_pss_rsae_* and rsa_pkcs1_* (SHA-256/384/512) signatures, and
+ * certificate signatures in RSASSA-PKCS1-v1_5 or RSASSA-PSS with any salt length.
  * Throws TlsCertificateError (INVALID_PUBLIC_KEY, bad_certificate) when the key does not decode.
  */
 export function rsaVerifyingKeyFromSpki(spki: Uint8Array): VerifyingKey {
@@ -152,6 +153,16 @@ export function rsaVerifyingKeyFromSpki(spki: Uint8Array): VerifyingKey {
       if (s === undefined || signature.length !== modulusLength) return false;
       try {
         return verify(s.hash, message, { key, ...padding(s.pss, s.hashLength) }, signature);
+      } catch {
+        return false;
+      }
+    },
+    verifyCertificateSignature(algorithm, message, signature) {
+      if ((algorithm.kind !== 'rsa-pkcs1' && algorithm.kind !== 'rsa-pss') || signature.length !== modulusLength) return false;
+      // RFC 4055 section 3.1: PSS with the certificate's own salt length (MGF1 hash = hash, checked by the caller).
+      const pad = algorithm.kind === 'rsa-pss' ? { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: algorithm.saltLength } : { padding: constants.RSA_PKCS1_PADDING };
+      try {
+        return verify(algorithm.hash, message, { key, ...pad }, signature);
       } catch {
         return false;
       }
