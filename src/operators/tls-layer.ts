@@ -8,7 +8,9 @@
  *   plaintext is under `readHighWaterMark`. It never waits for user demand to make progress.
  *   Each user credit releases one plaintext chunk (one record's content).
  * - Writing: plaintext is held in the layer and handed to the engine only after the handshake
- *   and only while the lower `writable$` is true, one record at a time. Control records
+ *   and only while the lower `writable$` is true, at most {@link WRITE_BATCH} bytes (four full
+ *   records) at a time, which the engine seals into one ciphertext chunk: one lower write,
+ *   one socket write, for up to four records. Control records
  *   (handshake flights, alerts, KeyUpdate, close_notify) are handed down whenever the engine
  *   produces them (they bypass the lower `writable$`; they are small and finite).
  * - Closing: completing the plaintext write sends close_notify and then, at once, completes
@@ -27,8 +29,12 @@ import { TlsAlertError, TlsError, TlsMisuseError, TlsTruncationError } from '../
 import type { ResolvedLayerOptions } from './tls-options.js';
 import type { SessionInfo } from '../tls/session.js';
 
-/** Largest plaintext handed to the engine at once: one full record (RFC 8446 section 5.1). */
-const RECORD = 16384;
+/**
+ * Largest plaintext handed to the engine at once: four full records (RFC 8446 section 5.1),
+ * sealed back to back into one chunk. Fewer, larger lower writes cost fewer system calls; the
+ * lower layer's write buffer may go past its high mark by one such chunk (64 KiB + 88 bytes).
+ */
+const WRITE_BATCH = 4 * 16384;
 
 /** Bytes held in a TLS layer: the Duplex totals plus where the read side's bytes are. */
 export interface TlsStats extends DuplexStats {
@@ -503,7 +509,7 @@ class TlsLayerCore {
     if (!e.handshakeComplete || this.closeWriteCalled) return;
     while (this.plainOut.length > 0 && this.lowerWritable && !this.hasFailed) {
       const head = this.plainOut[0]!;
-      const n = e.write(head.length > RECORD ? head.subarray(0, RECORD) : head);
+      const n = e.write(head.length > WRITE_BATCH ? head.subarray(0, WRITE_BATCH) : head);
       if (n === 0) break;
       this.plainOutBytes -= n;
       if (n < head.length) this.plainOut[0] = head.subarray(n);

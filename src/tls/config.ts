@@ -7,13 +7,35 @@ import type { CryptoProvider } from './crypto/provider.js';
 import type { Extension } from './messages/types.js';
 import { TlsMisuseError } from './errors.js';
 import { nobleProvider } from './crypto/noble.js';
+import { nodeProvider } from './crypto/node.js';
 import { cipherSuiteInfo } from './suites.js';
+
+/** True on Node itself (not on Bun or Deno, which imitate parts of node:crypto). */
+const ON_NODE =
+  typeof globalThis.process?.versions?.node === 'string' && !('Bun' in globalThis) && !('Deno' in globalThis);
+
+/**
+ * The provider used when none is configured: {@link nodeProvider} (node:crypto, OpenSSL) on
+ * Node, for speed; {@link nobleProvider} (pure JavaScript) anywhere else.
+ */
+export function defaultProvider(): CryptoProvider {
+  return ON_NODE ? nodeProvider : nobleProvider;
+}
 
 /** Options common to clients and servers. */
 export interface CommonConfig {
-  /** Cryptographic primitives; default the noble provider. */
+  /**
+   * Cryptographic primitives. Default: `nodeProvider` (node:crypto) when running on Node,
+   * `nobleProvider` (pure JavaScript) elsewhere; see {@link defaultProvider}. Either gives the
+   * same bytes on the wire for the same injected `random`.
+   */
   provider?: CryptoProvider;
-  /** Randomness for hello randoms and ephemeral keys; default the provider's. Inject for deterministic tests. */
+  /**
+   * Randomness for hello randoms, ephemeral keys and signature salts; default the provider's.
+   * Inject it for deterministic tests: with `random` given, everything the engine sends is a
+   * pure function of its inputs (ECDSA then signs with RFC 6979 nonces even on the node
+   * provider, which otherwise uses OpenSSL's random nonces).
+   */
   random?: (n: number) => Uint8Array;
   /** Current time in milliseconds since the epoch; default `Date.now`. */
   now?: () => number;
@@ -52,6 +74,8 @@ export interface CommonConfig {
 export interface ResolvedCommon {
   provider: CryptoProvider;
   random: (n: number) => Uint8Array;
+  /** The caller's own `random`, if any: passed to signing keys, which must then be reproducible. */
+  injectedRandom: ((n: number) => Uint8Array) | undefined;
   now: () => number;
   cipherSuites: readonly CipherSuite[];
   groups: readonly NamedGroup[];
@@ -66,7 +90,7 @@ export interface ResolvedCommon {
 
 /** Checks common options and fills in defaults; throws TlsMisuseError naming a bad option. */
 export function resolveCommon(c: CommonConfig): ResolvedCommon {
-  const provider = c.provider ?? nobleProvider;
+  const provider = c.provider ?? defaultProvider();
   const cipherSuites = c.cipherSuites ?? [
     CipherSuite.TLS_AES_128_GCM_SHA256,
     CipherSuite.TLS_AES_256_GCM_SHA384,
@@ -89,6 +113,7 @@ export function resolveCommon(c: CommonConfig): ResolvedCommon {
   return {
     provider,
     random: c.random ?? ((n) => provider.random(n)),
+    injectedRandom: c.random,
     now: c.now ?? (() => Date.now()),
     cipherSuites,
     groups,

@@ -397,8 +397,20 @@ export abstract class TlsConnection {
     }
   }
 
+  /**
+   * Seals application data into records of the largest allowed size. When every record fits
+   * under the current key, they are sealed back to back into one output chunk (one allocation,
+   * one transport write); otherwise one at a time, so that the automatic KeyUpdate lands
+   * between records.
+   */
   private sealApplicationData(data: Uint8Array): void {
     const max = this.maxRecordContent();
+    const e = this.encrypter!;
+    const records = Math.ceil(data.length / max);
+    if (records > 1 && e.cipher.sequence + records < AUTO_KEY_UPDATE_RECORDS) {
+      this.pushOut(e.cipher.sealRecords(ContentType.application_data, data, max));
+      return;
+    }
     for (let i = 0; i < data.length; i += max) {
       this.emitRecord(ContentType.application_data, data.subarray(i, Math.min(data.length, i + max)));
     }

@@ -1,8 +1,8 @@
 import { createCipheriv } from 'node:crypto';
 import { concat, fromHex, utf8 } from '../../../src/tls/codec/bytes.js';
 import { TlsMisuseError } from '../../../src/tls/errors.js';
-import { nobleProvider } from '../../../src/tls/crypto/noble.js';
 import type { AeadName } from '../../../src/tls/crypto/provider.js';
+import { PROVIDERS } from './providers.js';
 
 /** The McGrew-Viega GCM test cases 4 (AES-128) and 16 (AES-256), both with AAD. */
 const gcmCases = [
@@ -26,6 +26,9 @@ const gcmPlaintext = fromHex(
 );
 const gcmAad = fromHex('feedfacedeadbeeffeedfacedeadbeefabaddad2');
 const gcmNonce = fromHex('cafebabefacedbaddecaf888');
+
+/** `n` bytes of a fixed pattern. */
+const testBytes = (n: number) => new Uint8Array(n).map((_, i) => (i * 131 + 7) & 0xff);
 
 /** RFC 8439 section 2.8.2. */
 const chacha = {
@@ -53,16 +56,16 @@ function nodeSeal(name: AeadName, key: Uint8Array, nonce: Uint8Array, aad: Uint8
   return concat(c.update(plaintext), c.final(), c.getAuthTag());
 }
 
-describe('noble AEADs', () => {
+describe.each(PROVIDERS)('%s AEADs', (_name, provider) => {
   test.each(gcmCases)('$name matches the McGrew-Viega GCM test case', ({ name, key, ciphertext, tag }) => {
-    const k = nobleProvider.aead(name).importKey(fromHex(key));
+    const k = provider.aead(name).importKey(fromHex(key));
     const sealed = k.seal(gcmNonce, gcmAad, gcmPlaintext);
     expect(sealed).toEqual(concat(fromHex(ciphertext), fromHex(tag)));
     expect(k.open(gcmNonce, gcmAad, sealed)).toEqual(gcmPlaintext);
   });
 
   test('chacha20-poly1305 matches RFC 8439 section 2.8.2', () => {
-    const k = nobleProvider.aead('chacha20-poly1305').importKey(chacha.key);
+    const k = provider.aead('chacha20-poly1305').importKey(chacha.key);
     const sealed = k.seal(chacha.nonce, chacha.aad, chacha.plaintext);
     expect(sealed).toEqual(concat(chacha.ciphertext, chacha.tag));
     expect(k.open(chacha.nonce, chacha.aad, sealed)).toEqual(chacha.plaintext);
@@ -79,7 +82,7 @@ describe('noble AEADs', () => {
     const nonce = new Uint8Array(12).map((_, i) => 0xa0 + i);
     const aad = utf8('header');
     const plaintext = utf8('attack at dawn, bring snacks');
-    const aead = nobleProvider.aead(name);
+    const aead = provider.aead(name);
     const k = aead.importKey(key);
     const sealed = k.seal(nonce, aad, plaintext);
 
@@ -121,6 +124,40 @@ describe('noble AEADs', () => {
       expect(bound.open(nonce, aad, sealed)).toEqual(plaintext);
     });
 
+    test('sealInto writes exactly what seal makes of plaintext || trailer, into the given view', () => {
+      expect(k.sealInto).toBeDefined();
+      for (const [body, trailer] of [
+        [plaintext, Uint8Array.of(23)],
+        [plaintext, Uint8Array.of(22, 0, 0, 0)],
+        [new Uint8Array(0), Uint8Array.of(21)],
+        [testBytes(20_000), Uint8Array.of(23)],
+      ] as const) {
+        const record = new Uint8Array(5 + body.length + trailer.length + 16 + 3).fill(0xee);
+        const out = record.subarray(5, record.length - 3);
+        k.sealInto!(nonce, aad, body, trailer, out);
+        const whole = concat(body, trailer);
+        expect(out).toEqual(k.seal(nonce, aad, whole));
+        expect(record.subarray(0, 5)).toEqual(new Uint8Array(5).fill(0xee));
+        expect(record.subarray(record.length - 3)).toEqual(new Uint8Array(3).fill(0xee));
+        expect(k.open(nonce, aad, out)).toEqual(whole);
+      }
+      expect(() => k.sealInto!(nonce, aad, plaintext, Uint8Array.of(23), new Uint8Array(plaintext.length + 16))).toThrow(TlsMisuseError);
+      expect(() => k.sealInto!(new Uint8Array(8), aad, plaintext, Uint8Array.of(23), new Uint8Array(plaintext.length + 17))).toThrow(TlsMisuseError);
+    });
+
+    test('inputs are not modified, and results are plain arrays the caller owns', () => {
+      const n = nonce.slice();
+      const a = aad.slice();
+      const p = plaintext.slice();
+      const s1 = k.seal(n, a, p);
+      const opened = k.open(n, a, s1)!;
+      expect([n, a, p]).toEqual([nonce, aad, plaintext]);
+      expect(Object.getPrototypeOf(s1)).toBe(Uint8Array.prototype);
+      expect(Object.getPrototypeOf(opened)).toBe(Uint8Array.prototype);
+      opened.fill(0);
+      expect(k.open(n, a, s1)).toEqual(plaintext);
+    });
+
     test('wrong key and nonce lengths are misuse', () => {
       expect(() => aead.importKey(new Uint8Array(keyLength - 1))).toThrow(TlsMisuseError);
       expect(() => aead.importKey(new Uint8Array(keyLength + 1))).toThrow(`${name} key must be ${keyLength} bytes`);
@@ -130,6 +167,6 @@ describe('noble AEADs', () => {
   });
 
   test('an unknown AEAD name is a misuse', () => {
-    expect(() => nobleProvider.aead('aes-128-ccm' as AeadName)).toThrow(TlsMisuseError);
+    expect(() => provider.aead('aes-128-ccm' as AeadName)).toThrow(TlsMisuseError);
   });
 });

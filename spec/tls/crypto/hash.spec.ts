@@ -1,12 +1,12 @@
 import { createHash, createHmac } from 'node:crypto';
 import { fromHex, toHex, utf8 } from '../../../src/tls/codec/bytes.js';
 import { TlsMisuseError } from '../../../src/tls/errors.js';
-import { nobleProvider } from '../../../src/tls/crypto/noble.js';
 import type { HashName } from '../../../src/tls/crypto/provider.js';
+import { PROVIDERS } from './providers.js';
 
 const names: HashName[] = ['sha256', 'sha384', 'sha512'];
 
-describe('noble hashes', () => {
+describe.each(PROVIDERS)('%s hashes', (_name, provider) => {
   // FIPS 180-4 examples (one-block message "abc").
   const abc: Record<HashName, string> = {
     sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
@@ -17,7 +17,7 @@ describe('noble hashes', () => {
   };
 
   test.each(names)('%s of "abc" matches FIPS 180-4', (name) => {
-    const h = nobleProvider.hash(name);
+    const h = provider.hash(name);
     expect(h.name).toBe(name);
     expect(h.outputLength).toBe(abc[name].length / 2);
     expect(toHex(h.digest(utf8('abc')))).toBe(abc[name]);
@@ -28,13 +28,13 @@ describe('noble hashes', () => {
   });
 
   test('sha256 of the empty string', () => {
-    expect(toHex(nobleProvider.hash('sha256').digest(new Uint8Array(0)))).toBe(
+    expect(toHex(provider.hash('sha256').digest(new Uint8Array(0)))).toBe(
       'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
     );
   });
 
   test.each(names)('%s clone() forks an independent state', (name) => {
-    const ctx = nobleProvider.hash(name).create();
+    const ctx = provider.hash(name).create();
     ctx.update(utf8('ab'));
     const fork = ctx.clone();
     ctx.update(utf8('c'));
@@ -48,15 +48,15 @@ describe('noble hashes', () => {
 
   test.each(names)('%s agrees with node:crypto on multi-block input', (name) => {
     const data = new Uint8Array(1000).map((_, i) => (i * 31 + 7) & 0xff);
-    expect(toHex(nobleProvider.hash(name).digest(data))).toBe(createHash(name).update(data).digest('hex'));
+    expect(toHex(provider.hash(name).digest(data))).toBe(createHash(name).update(data).digest('hex'));
   });
 
   test('an unknown hash name is a misuse', () => {
-    expect(() => nobleProvider.hash('md5' as HashName)).toThrow(TlsMisuseError);
+    expect(() => provider.hash('md5' as HashName)).toThrow(TlsMisuseError);
   });
 });
 
-describe('noble HMAC', () => {
+describe.each(PROVIDERS)('%s HMAC', (_name, provider) => {
   // RFC 4231 section 4.3, test case 2.
   const key = utf8('Jefe');
   const data = utf8('what do ya want for nothing?');
@@ -69,16 +69,16 @@ describe('noble HMAC', () => {
   };
 
   test.each(names)('HMAC-%s matches RFC 4231 test case 2', (name) => {
-    expect(toHex(nobleProvider.hmac(name, key, data))).toBe(case2[name]);
+    expect(toHex(provider.hmac(name, key, data))).toBe(case2[name]);
   });
 
   test('HMAC-SHA-256 with a key longer than the block matches RFC 4231 test case 6', () => {
     const longKey = new Uint8Array(131).fill(0xaa);
     const msg = utf8('Test Using Larger Than Block-Size Key - Hash Key First');
-    expect(nobleProvider.hmac('sha256', longKey, msg)).toEqual(
+    expect(provider.hmac('sha256', longKey, msg)).toEqual(
       fromHex('60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54'),
     );
-    expect(toHex(nobleProvider.hmac('sha512', longKey, msg))).toBe(
+    expect(toHex(provider.hmac('sha512', longKey, msg))).toBe(
       createHmac('sha512', longKey).update(msg).digest('hex'),
     );
   });

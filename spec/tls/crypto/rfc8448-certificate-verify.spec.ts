@@ -3,11 +3,10 @@ import { RSAPrivateKey } from '@peculiar/asn1-rsa';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { concat, fromHex, utf8 } from '../../../src/tls/codec/bytes.js';
 import { HandshakeType, SignatureScheme } from '../../../src/tls/constants.js';
-import { loadPrivateKey, publicKeyFromSpki } from '../../../src/tls/crypto/keys.js';
-import { nobleProvider } from '../../../src/tls/crypto/noble.js';
 import { pemEncode } from '../../../src/tls/crypto/pem.js';
 import { certificateSpki } from '../../../src/tls/x509/spki.js';
 import { rfc8448, vector } from './fixtures.js';
+import { PROVIDERS } from './providers.js';
 
 /** A DER INTEGER body from unsigned big-endian hex: a 0x00 is prepended when the top bit is set. */
 function unsigned(hex: string): ArrayBuffer {
@@ -62,27 +61,27 @@ function signedContent(context: string, transcriptHash: Uint8Array): Uint8Array 
   return concat(new Uint8Array(64).fill(0x20), utf8(context), Uint8Array.of(0), transcriptHash);
 }
 
-describe('RFC 8448 section 3: the server CertificateVerify', () => {
+describe.each(PROVIDERS)('%s provider: RFC 8448 section 3: the server CertificateVerify', (_name, provider) => {
   const id = 'simple_1rtt';
   const cert = onlyCertificate(vector(id, 15, 'Certificate'));
   const cv = certificateVerify(vector(id, 16, 'CertificateVerify'));
-  const transcript = nobleProvider.hash('sha256').digest(
+  const transcript = provider.hash('sha256').digest(
     concat(vector(id, 1, 'ClientHello'), vector(id, 5, 'ServerHello'), vector(id, 14, 'EncryptedExtensions'), vector(id, 15, 'Certificate')),
   );
   const content = signedContent('TLS 1.3, server CertificateVerify', transcript);
 
   test('the server key loads; a 1024-bit modulus rules out rsa_pss_rsae_sha512', () => {
-    const key = loadPrivateKey(serverKeyPem());
+    const key = provider.loadPrivateKey(serverKeyPem());
     expect(key.type).toBe('rsa');
     expect(key.schemes).toEqual([SignatureScheme.rsa_pss_rsae_sha256, SignatureScheme.rsa_pss_rsae_sha384]);
-    expect(publicKeyFromSpki(key.spki).bits).toBe(1024);
+    expect(provider.publicKeyFromSpki(key.spki).bits).toBe(1024);
     // It is the key of the certificate the server sent.
     expect(key.spki).toEqual(certificateSpki(cert));
   });
 
   test('the recorded signature verifies against the certificate key', () => {
     expect(cv.scheme).toBe(SignatureScheme.rsa_pss_rsae_sha256);
-    const key = publicKeyFromSpki(certificateSpki(cert));
+    const key = provider.publicKeyFromSpki(certificateSpki(cert));
     expect(key.type).toBe('rsa');
     expect(key.verify(cv.scheme, content, cv.signature)).toBe(true);
     // Cross-check: node:crypto agrees on the same content.
@@ -91,7 +90,7 @@ describe('RFC 8448 section 3: the server CertificateVerify', () => {
   });
 
   test('the wrong context string, transcript, scheme or signature fails', () => {
-    const key = publicKeyFromSpki(certificateSpki(cert));
+    const key = provider.publicKeyFromSpki(certificateSpki(cert));
     expect(key.verify(cv.scheme, signedContent('TLS 1.3, client CertificateVerify', transcript), cv.signature)).toBe(false);
     const otherTranscript = transcript.slice();
     otherTranscript[0]! ^= 1;
@@ -104,8 +103,8 @@ describe('RFC 8448 section 3: the server CertificateVerify', () => {
   });
 
   test('a signature we make with the server key verifies against the certificate', () => {
-    const signer = loadPrivateKey(serverKeyPem());
-    const key = publicKeyFromSpki(certificateSpki(cert));
+    const signer = provider.loadPrivateKey(serverKeyPem());
+    const key = provider.publicKeyFromSpki(certificateSpki(cert));
     for (const scheme of signer.schemes) {
       const sig = signer.sign(scheme, content);
       expect(sig.length).toBe(128);

@@ -64,3 +64,23 @@ test('everything queued in one direction coalesced into a single feed()', () => 
   expect(sameBytes(concat(readS), testData(50_000, 5))).toBe(true);
   expect(sameBytes(concat(readC), testData(50_000, 6))).toBe(true);
 });
+
+test('a write of several records is sealed into one output chunk, records back to back', () => {
+  const id = identity('ecdsa-p256');
+  const wire = new Wire(makeClient(id), makeServer(id)).handshake();
+  const data = testData(3 * 16384 + 100, 9);
+  expect(wire.client.write(data)).toBe(data.length);
+  const chunk = wire.client.takeOutput()!;
+  expect(wire.client.takeOutput()).toBeNull();
+  // Four full-size records (16384 + type + tag, and the last 100 + type + tag), each with its header.
+  expect(chunk.length).toBe(3 * (5 + 16384 + 17) + (5 + 100 + 17));
+  for (let at = 0, i = 0; at < chunk.length; i++) {
+    const len = (chunk[at + 3]! << 8) | chunk[at + 4]!;
+    expect([i, chunk[at], len]).toEqual([i, 23, i < 3 ? 16384 + 17 : 100 + 17]);
+    at += 5 + len;
+  }
+  expect(wire.server.feed(chunk)).toBe(chunk.length);
+  const got: Uint8Array[] = [];
+  for (let c = wire.server.read(); c; c = wire.server.read()) got.push(c.slice());
+  expect(sameBytes(concat(got), data)).toBe(true);
+});

@@ -2,8 +2,8 @@
  * Engine behaviour: options a caller gets wrong are TlsMisuseErrors at construction
  * (DESIGN.md, "Errors": TlsMisuseError for caller faults), and the handshake event.
  */
-import { CipherSuite, NamedGroup, TlsMisuseError } from '../../../src/tls/index.js';
-import { connected, disposeIdentities, identity, makeClient, makeServer } from './support.js';
+import { CipherSuite, NamedGroup, TlsMisuseError, TlsServer, defaultProvider } from '../../../src/tls/index.js';
+import { Wire, connected, disposeIdentities, identity, makeClient, makeServer } from './support.js';
 
 afterAll(disposeIdentities);
 
@@ -45,4 +45,24 @@ test('both ends report one handshake event carrying the session', () => {
     expect(hs).toHaveLength(1);
     expect(hs[0]).toEqual({ type: 'handshake', session: end.session });
   }
+});
+
+test('servers made again and again from the same cert (decoded once, then cached) still check the key each time', () => {
+  const id = identity();
+  const p384 = identity('ecdsa-p384');
+  const key = defaultProvider().loadPrivateKey(id.keyPem);
+  const der = [id.certDer];
+  for (let i = 0; i < 3; i++) {
+    for (const cert of [id.certPem, der]) {
+      const wire = new Wire(makeClient(id), new TlsServer({ cert, key })).handshake();
+      expect(wire.client.handshakeComplete).toBe(true);
+      // The same cert with another key is refused every time, cached chain or not.
+      expect(() => new TlsServer({ cert, key: p384.keyPem })).toThrow('key does not match');
+    }
+  }
+  // Another cert value is decoded afresh: its own key fits, the first one does not.
+  const wire = new Wire(makeClient(p384), new TlsServer({ cert: p384.certPem, key: p384.keyPem })).handshake();
+  expect(wire.client.handshakeComplete).toBe(true);
+  expect(() => new TlsServer({ cert: p384.certPem, key })).toThrow('key does not match');
+  expect(() => new TlsServer({ cert: [], key })).toThrow('cert holds no CERTIFICATE');
 });

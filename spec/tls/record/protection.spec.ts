@@ -9,6 +9,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AlertDescription, ContentType, MAX_PLAINTEXT } from '../../../src/tls/constants.js';
 import { nobleProvider as p } from '../../../src/tls/crypto/noble.js';
+import type { CryptoProvider } from '../../../src/tls/crypto/provider.js';
+import { PROVIDERS } from '../crypto/providers.js';
 import { TlsMisuseError, TlsProtocolError } from '../../../src/tls/errors.js';
 import { trafficKeys } from '../../../src/tls/keys/traffic.js';
 import { RecordDeframer, type RawRecord } from '../../../src/tls/record/deframer.js';
@@ -85,37 +87,132 @@ function protectedRecords(s: Scenario): Protected[] {
 
 const IDS = ['simple_1rtt', 'resumed_0rtt', 'hello_retry_request', 'client_authentication', 'compatibility_mode'];
 
-describe.each(IDS)('RFC 8448 %s: protected records', (id) => {
-  const s = scenario(id);
-  const recs = protectedRecords(s);
+/** `base` with AEAD keys that lack the optional `sealInto`: record protection's fallback path. */
+function withoutSealInto(base: CryptoProvider): CryptoProvider {
+  return {
+    ...base,
+    name: `${base.name} without sealInto`,
+    aead(name) {
+      const a = base.aead(name);
+      return {
+        name: a.name,
+        keyLength: a.keyLength,
+        importKey(key) {
+          const k = a.importKey(key);
+          return { seal: (n, ad, pt) => k.seal(n, ad, pt), open: (n, ad, ct) => k.open(n, ad, ct) };
+        },
+      };
+    },
+  };
+}
 
-  test('the trace has the expected protected records', () => {
-    const labels = new Set(recs.map((r) => r.secretLabel));
-    expect(labels).toEqual(new Set(['s hs traffic', 'c hs traffic', 'c ap traffic', 's ap traffic', ...(id === 'resumed_0rtt' ? ['c e traffic'] : [])]));
+/** Every provider, and the noble one without its sealInto fast path. */
+const RECORD_PROVIDERS: readonly (readonly [string, CryptoProvider])[] = [...PROVIDERS, ['noble without sealInto', withoutSealInto(p)]];
+
+describe.each(RECORD_PROVIDERS)('%s provider', (_providerName, p) => {
+  describe.each(IDS)('RFC 8448 %s: protected records', (id) => {
+    const s = scenario(id);
+    const recs = protectedRecords(s);
+
+    test('the trace has the expected protected records', () => {
+      const labels = new Set(recs.map((r) => r.secretLabel));
+      expect(labels).toEqual(new Set(['s hs traffic', 'c hs traffic', 'c ap traffic', 's ap traffic', ...(id === 'resumed_0rtt' ? ['c e traffic'] : [])]));
+    });
+
+    test('seal reproduces each record byte for byte; open gives back type and payload', () => {
+      const encs = new Map<string, RecordEncrypter>();
+      const decs = new Map<string, RecordDecrypter>();
+      for (const r of recs) {
+        if (!encs.has(r.secretLabel)) {
+          encs.set(r.secretLabel, new RecordEncrypter(p, suite, secretOf(s, r.secretLabel)));
+          decs.set(r.secretLabel, new RecordDecrypter(p, suite, secretOf(s, r.secretLabel)));
+        }
+        const enc = encs.get(r.secretLabel)!;
+        const dec = decs.get(r.secretLabel)!;
+        expect([r.name, enc.sequence]).toEqual([r.name, r.seq]);
+        expect([r.name, toHex(enc.seal(r.type, r.payload))]).toEqual([r.name, toHex(r.record)]);
+        expect(enc.sequence).toBe(r.seq + 1);
+
+        const d = new RecordDeframer();
+        expect(d.push(r.record)).toBe(r.record.length);
+        expect(dec.sequence).toBe(r.seq);
+        const opened = dec.open(d.take()!);
+        expect(opened.type).toBe(r.type);
+        expect(toHex(opened.content)).toBe(toHex(r.payload));
+        expect(dec.sequence).toBe(r.seq + 1);
+      }
+    });
   });
 
-  test('seal reproduces each record byte for byte; open gives back type and payload', () => {
-    const encs = new Map<string, RecordEncrypter>();
-    const decs = new Map<string, RecordDecrypter>();
-    for (const r of recs) {
-      if (!encs.has(r.secretLabel)) {
-        encs.set(r.secretLabel, new RecordEncrypter(p, suite, secretOf(s, r.secretLabel)));
-        decs.set(r.secretLabel, new RecordDecrypter(p, suite, secretOf(s, r.secretLabel)));
-      }
-      const enc = encs.get(r.secretLabel)!;
-      const dec = decs.get(r.secretLabel)!;
-      expect([r.name, enc.sequence]).toEqual([r.name, r.seq]);
-      expect([r.name, toHex(enc.seal(r.type, r.payload))]).toEqual([r.name, toHex(r.record)]);
-      expect(enc.sequence).toBe(r.seq + 1);
 
-      const d = new RecordDeframer();
-      expect(d.push(r.record)).toBe(r.record.length);
-      expect(dec.sequence).toBe(r.seq);
-      const opened = dec.open(d.take()!);
-      expect(opened.type).toBe(r.type);
-      expect(toHex(opened.content)).toBe(toHex(r.payload));
-      expect(dec.sequence).toBe(r.seq + 1);
-    }
+  describe('round trips', () => {
+    test.each(CIPHER_SUITES.map((x) => [x.name, x] as const))('%s: types, padding, sequence, lengths', (_, st) => {
+      const key = Uint8Array.from({ length: st.hash === 'sha384' ? 48 : 32 }, (_, i) => i * 7);
+      const enc = new RecordEncrypter(p, st, key);
+      const dec = new RecordDecrypter(p, st, key);
+      const cases: [ContentType, number, number][] = [
+        [ContentType.application_data, 0, 0],
+        [ContentType.application_data, 1, 0],
+        [ContentType.handshake, 300, 7],
+        [ContentType.alert, 2, 0],
+        [ContentType.application_data, MAX_PLAINTEXT, 0],
+        [ContentType.application_data, 100, MAX_INNER_PLAINTEXT - 101], // padding up to the limit
+      ];
+      cases.forEach(([type, n, pad], i) => {
+        const content = Uint8Array.from({ length: n }, (_, j) => (j * 31 + i) & 0xff);
+        const rec = enc.seal(type, content, pad);
+        expect(rec.length).toBe(5 + n + 1 + pad + AEAD_TAG_LENGTH);
+        expect(Array.from(rec.subarray(0, 5))).toEqual([23, 3, 3, (rec.length - 5) >> 8, (rec.length - 5) & 0xff]);
+        expect(enc.sequence).toBe(i + 1);
+        const out = dec.open(recordOf(rec));
+        expect(out.type).toBe(type);
+        expect(toHex(out.content)).toBe(toHex(content));
+        expect(dec.sequence).toBe(i + 1);
+      });
+    });
+
+    test('the same content sealed twice differs (the nonce changes per record)', () => {
+      const enc = new RecordEncrypter(p, suite, secret);
+      const a = enc.seal(ContentType.application_data, new Uint8Array(20));
+      const b = enc.seal(ContentType.application_data, new Uint8Array(20));
+      expect(toHex(a)).not.toBe(toHex(b));
+    });
+
+    test.each(CIPHER_SUITES.map((x) => [x.name, x] as const))('%s: sealRecords is seal of each piece, back to back, in one array', (_, st) => {
+      const key = Uint8Array.from({ length: st.hash === 'sha384' ? 48 : 32 }, (_, i) => i * 3);
+      const data = Uint8Array.from({ length: 3 * MAX_PLAINTEXT + 77 }, (_, j) => (j * 13) & 0xff);
+      for (const max of [MAX_PLAINTEXT, 1000, 1]) {
+        const piece = data.subarray(0, max === 1 ? 5 : data.length);
+        const batch = new RecordEncrypter(p, st, key);
+        const single = new RecordEncrypter(p, st, key);
+        const out = batch.sealRecords(ContentType.application_data, piece, max);
+        const expected: Uint8Array[] = [];
+        for (let i = 0; i < piece.length; i += max) expected.push(single.seal(ContentType.application_data, piece.subarray(i, i + max)));
+        expect(toHex(out)).toBe(toHex(Buffer.concat(expected)));
+        expect(batch.sequence).toBe(expected.length);
+        // A deframer splits it back into the records, which open in order.
+        const dec = new RecordDecrypter(p, st, key);
+        const d = new RecordDeframer();
+        const got: Uint8Array[] = [];
+        for (let at = 0; at < out.length; ) {
+          at += d.push(out.subarray(at));
+          got.push(dec.open(d.take()!).content.slice());
+        }
+        expect(toHex(Buffer.concat(got))).toBe(toHex(piece));
+      }
+    });
+
+    test('sealRecords: empty data is one empty record; a key without enough records left seals nothing', () => {
+      const enc = new RecordEncrypter(p, suite, secret, MAX_INNER_PLAINTEXT, 3);
+      expect(enc.sealRecords(ContentType.application_data, new Uint8Array(0), 100)).toHaveLength(5 + 1 + 16);
+      expect(enc.sequence).toBe(1);
+      expect(() => enc.sealRecords(ContentType.application_data, new Uint8Array(201), 100)).toThrow(TlsProtocolError);
+      expect(enc.sequence).toBe(1);
+      expect(enc.sealRecords(ContentType.application_data, new Uint8Array(200), 100)).toHaveLength(2 * (100 + 5 + 1 + 16));
+      expect(() => enc.sealRecords(ContentType.change_cipher_spec, new Uint8Array(10), 100)).toThrow(TlsMisuseError);
+      expect(() => enc.sealRecords(ContentType.application_data, new Uint8Array(10), MAX_INNER_PLAINTEXT)).toThrow(TlsMisuseError);
+      expect(() => enc.sealRecords(ContentType.application_data, new Uint8Array(10), 0)).toThrow(TlsMisuseError);
+    });
   });
 });
 
@@ -177,40 +274,6 @@ function alertOf(f: () => unknown): number | undefined {
   }
   return undefined;
 }
-
-describe('round trips', () => {
-  test.each(CIPHER_SUITES.map((x) => [x.name, x] as const))('%s: types, padding, sequence, lengths', (_, st) => {
-    const key = Uint8Array.from({ length: st.hash === 'sha384' ? 48 : 32 }, (_, i) => i * 7);
-    const enc = new RecordEncrypter(p, st, key);
-    const dec = new RecordDecrypter(p, st, key);
-    const cases: [ContentType, number, number][] = [
-      [ContentType.application_data, 0, 0],
-      [ContentType.application_data, 1, 0],
-      [ContentType.handshake, 300, 7],
-      [ContentType.alert, 2, 0],
-      [ContentType.application_data, MAX_PLAINTEXT, 0],
-      [ContentType.application_data, 100, MAX_INNER_PLAINTEXT - 101], // padding up to the limit
-    ];
-    cases.forEach(([type, n, pad], i) => {
-      const content = Uint8Array.from({ length: n }, (_, j) => (j * 31 + i) & 0xff);
-      const rec = enc.seal(type, content, pad);
-      expect(rec.length).toBe(5 + n + 1 + pad + AEAD_TAG_LENGTH);
-      expect(Array.from(rec.subarray(0, 5))).toEqual([23, 3, 3, (rec.length - 5) >> 8, (rec.length - 5) & 0xff]);
-      expect(enc.sequence).toBe(i + 1);
-      const out = dec.open(recordOf(rec));
-      expect(out.type).toBe(type);
-      expect(toHex(out.content)).toBe(toHex(content));
-      expect(dec.sequence).toBe(i + 1);
-    });
-  });
-
-  test('the same content sealed twice differs (the nonce changes per record)', () => {
-    const enc = new RecordEncrypter(p, suite, secret);
-    const a = enc.seal(ContentType.application_data, new Uint8Array(20));
-    const b = enc.seal(ContentType.application_data, new Uint8Array(20));
-    expect(toHex(a)).not.toBe(toHex(b));
-  });
-});
 
 describe('RecordDecrypter failures', () => {
   const content = new TextEncoder().encode('attack at dawn');

@@ -14,15 +14,18 @@ const TAG_LENGTH = 16;
 
 /** A noble AEAD constructor: key, nonce, associated data. */
 type NobleAead = (key: Uint8Array, nonce: Uint8Array, aad?: Uint8Array) => {
-  encrypt(plaintext: Uint8Array): Uint8Array;
+  encrypt(plaintext: Uint8Array, output?: Uint8Array): Uint8Array;
   decrypt(ciphertext: Uint8Array): Uint8Array;
 };
 
-/** Key length and noble constructor per AEAD name. */
-const ALGORITHMS: Record<AeadName, { keyLength: number; cipher: NobleAead }> = {
-  'aes-128-gcm': { keyLength: 16, cipher: gcm },
-  'aes-256-gcm': { keyLength: 32, cipher: gcm },
-  'chacha20-poly1305': { keyLength: 32, cipher: chacha20poly1305 },
+/**
+ * Key length and noble constructor per AEAD name. `inPlace`: the cipher takes an output buffer
+ * and may encrypt where the plaintext lies (noble's ChaCha20-Poly1305 does; its GCM allocates).
+ */
+const ALGORITHMS: Record<AeadName, { keyLength: number; cipher: NobleAead; inPlace: boolean }> = {
+  'aes-128-gcm': { keyLength: 16, cipher: gcm, inPlace: false },
+  'aes-256-gcm': { keyLength: 32, cipher: gcm, inPlace: false },
+  'chacha20-poly1305': { keyLength: 32, cipher: chacha20poly1305, inPlace: true },
 };
 
 /** Throws TlsMisuseError unless `nonce` is 12 bytes. */
@@ -33,12 +36,37 @@ function checkNonce(name: AeadName, nonce: Uint8Array): void {
 }
 
 /** Binds `key` (already length-checked) to the noble cipher. */
-function bind(name: AeadName, cipher: NobleAead, key: Uint8Array): AeadKey {
+function bind(name: AeadName, cipher: NobleAead, inPlace: boolean, key: Uint8Array): AeadKey {
   const k = key.slice();
+  /** Aligned working memory for in-place sealing, grown on demand (see sealInto). */
+  let scratch: Uint8Array | undefined;
   return {
     seal(nonce, aad, plaintext) {
       checkNonce(name, nonce);
       return cipher(k, nonce, aad).encrypt(plaintext);
+    },
+    sealInto(nonce, aad, plaintext, trailer, out) {
+      checkNonce(name, nonce);
+      const n = plaintext.length + trailer.length;
+      if (out.length !== n + TAG_LENGTH) throw new TlsMisuseError(`tls: ${name} sealInto needs ${n + TAG_LENGTH} bytes of output, got ${out.length}`);
+      if (!inPlace) {
+        const inner = new Uint8Array(n);
+        inner.set(plaintext);
+        inner.set(trailer, plaintext.length);
+        out.set(cipher(k, nonce, aad).encrypt(inner));
+        return;
+      }
+      // The plaintext is gathered where the ciphertext goes and encrypted in place. noble's
+      // ChaCha20 XORs a word at a time only on 4-byte aligned arrays (byte by byte otherwise),
+      // so an unaligned `out` (a record body after its 5-byte header) goes through an aligned
+      // scratch array and one copy.
+      const aligned = out.byteOffset % 4 === 0;
+      if (!aligned && (scratch === undefined || scratch.length < n + TAG_LENGTH)) scratch = new Uint8Array(Math.max(n + TAG_LENGTH, 16384 + 256));
+      const work = aligned ? out : scratch!.subarray(0, n + TAG_LENGTH);
+      work.set(plaintext);
+      work.set(trailer, plaintext.length);
+      cipher(k, nonce, aad).encrypt(work.subarray(0, n), work);
+      if (!aligned) out.set(work);
     },
     open(nonce, aad, ciphertextAndTag) {
       checkNonce(name, nonce);
@@ -64,7 +92,7 @@ export function nobleAeadOf(name: AeadName): Aead {
       if (key.length !== alg.keyLength) {
         throw new TlsMisuseError(`tls: ${name} key must be ${alg.keyLength} bytes, got ${key.length}`);
       }
-      return bind(name, alg.cipher, key);
+      return bind(name, alg.cipher, alg.inPlace, key);
     },
   };
 }

@@ -5,25 +5,9 @@
 import { x25519 } from '@noble/curves/ed25519.js';
 import { p256, p384 } from '@noble/curves/nist.js';
 import { NamedGroup } from '../constants.js';
-import { TlsMisuseError, illegalParameter } from '../errors.js';
+import { illegalParameter } from '../errors.js';
+import { allZero, draw, drawScalar } from './draw.js';
 import type { KeyExchange, KeyShare } from './provider.js';
-
-/** How many times a NIST group redraws an invalid scalar before giving up on `random`. */
-const MAX_SCALAR_DRAWS = 64;
-
-/** True when every byte is zero (constant time in the contents). */
-function allZero(b: Uint8Array): boolean {
-  let acc = 0;
-  for (let i = 0; i < b.length; i++) acc |= b[i]!;
-  return acc === 0;
-}
-
-/** Draws exactly `n` bytes from `random`, checking that the source kept its word. */
-function draw(random: (n: number) => Uint8Array, n: number): Uint8Array {
-  const bytes = random(n);
-  if (bytes.length !== n) throw new TlsMisuseError(`tls: random(${n}) returned ${bytes.length} bytes`);
-  return bytes.slice();
-}
 
 /**
  * X25519: the private key is 32 random bytes used as the scalar as given (clamping happens
@@ -65,13 +49,7 @@ function nistGroup(group: NamedGroup, name: string, curve: NistCurve, size: numb
   return {
     group,
     generate(random): KeyShare {
-      let secret = draw(random, size);
-      for (let i = 1; !curve.utils.isValidSecretKey(secret); i++) {
-        if (i >= MAX_SCALAR_DRAWS) {
-          throw new TlsMisuseError(`tls: random source gave no valid ${name} scalar in ${MAX_SCALAR_DRAWS} draws`);
-        }
-        secret = draw(random, size);
-      }
+      const secret = drawScalar(random, size, (s) => curve.utils.isValidSecretKey(s), name);
       return {
         group,
         publicKey: curve.getPublicKey(secret, false),

@@ -33,7 +33,12 @@ export const SEQUENCE_LIMIT = 2 ** 48;
  * in 0..2^53-1; `iv` at least 8 bytes.
  */
 export function recordNonce(iv: Uint8Array, seq: number): Uint8Array {
-  const n = iv.slice();
+  return nonceInto(new Uint8Array(iv.length), iv, seq);
+}
+
+/** {@link recordNonce} written into `n` (as long as `iv`), which is returned. */
+function nonceInto(n: Uint8Array, iv: Uint8Array, seq: number): Uint8Array {
+  n.set(iv);
   const hi = Math.floor(seq / 0x1_0000_0000);
   const lo = seq >>> 0;
   const end = n.length;
@@ -46,6 +51,28 @@ export function recordNonce(iv: Uint8Array, seq: number): Uint8Array {
   n[end - 2]! ^= (lo >>> 8) & 0xff;
   n[end - 1]! ^= lo & 0xff;
   return n;
+}
+
+/** TLSInnerPlaintext trailers without padding: the content type byte alone, per type (read-only). */
+const TRAILERS: Partial<Record<ContentType, Uint8Array>> = {
+  [ContentType.alert]: Uint8Array.of(ContentType.alert),
+  [ContentType.handshake]: Uint8Array.of(ContentType.handshake),
+  [ContentType.application_data]: Uint8Array.of(ContentType.application_data),
+};
+
+/** The type byte followed by `padding` zeros (RFC 8446 section 5.4). */
+function trailerOf(type: ContentType, padding: number): Uint8Array {
+  const t = new Uint8Array(1 + padding);
+  t[0] = type;
+  return t;
+}
+
+/** Throws TlsMisuseError unless `type` may be protected: alert, handshake or application_data. */
+function checkSealType(type: ContentType): void {
+  if (type !== ContentType.alert && type !== ContentType.handshake && type !== ContentType.application_data) {
+    // A protected change_cipher_spec is forbidden (RFC 8446 section 5).
+    throw new TlsMisuseError(`tls: cannot seal a record of content type ${nameOf(ContentType, type)} (${type})`);
+  }
 }
 
 function checkInnerLimit(n: number): number {
@@ -75,6 +102,8 @@ abstract class RecordCipher {
   protected readonly key: AeadKey;
   protected readonly iv: Uint8Array;
   protected seq = 0;
+  /** The current record's nonce, rewritten for each record (AEADs only read it during the call). */
+  private readonly nonceBuffer: Uint8Array;
 
   constructor(
     p: CryptoProvider,
@@ -89,6 +118,12 @@ abstract class RecordCipher {
     this.key = p.aead(suite.aead).importKey(key);
     key.fill(0);
     this.iv = iv;
+    this.nonceBuffer = new Uint8Array(iv.length);
+  }
+
+  /** The nonce of the record with the current sequence number (RFC 8446 section 5.3). */
+  protected nonce(): Uint8Array {
+    return nonceInto(this.nonceBuffer, this.iv, this.seq);
   }
 
   /** The sequence number of the next record, which is also the number of records processed. */
@@ -128,10 +163,7 @@ export class RecordEncrypter extends RecordCipher {
   seal(type: ContentType, content: Uint8Array, padding = 0): Uint8Array {
     if (this.seq >= this.sequenceLimit) throw exhausted('seal', this.seq);
     if (!Number.isInteger(padding) || padding < 0) throw new TlsMisuseError(`tls: record padding ${padding} is not a non-negative integer`);
-    if (type !== ContentType.alert && type !== ContentType.handshake && type !== ContentType.application_data) {
-      // A protected change_cipher_spec is forbidden (RFC 8446 section 5).
-      throw new TlsMisuseError(`tls: cannot seal a record of content type ${nameOf(ContentType, type)} (${type})`);
-    }
+    checkSealType(type);
     if (content.length === 0 && type !== ContentType.application_data) {
       throw new TlsMisuseError(`tls: cannot seal an empty ${nameOf(ContentType, type)} record (RFC 8446 section 5.4)`);
     }
@@ -141,18 +173,63 @@ export class RecordEncrypter extends RecordCipher {
         `tls: TLSInnerPlaintext of ${innerLength} bytes (content ${content.length} + type + padding ${padding}) exceeds the limit of ${this.maxInnerPlaintext}`,
       );
     }
-    const inner = new Uint8Array(innerLength); // padding bytes are already zero (5.4)
-    inner.set(content);
-    inner[content.length] = type;
-    const length = innerLength + AEAD_TAG_LENGTH;
-    const header = Uint8Array.of(ContentType.application_data, 0x03, 0x03, length >>> 8, length & 0xff);
-    const sealed = this.key.seal(recordNonce(this.iv, this.seq), header, inner);
-    if (sealed.length !== length) throw new TlsMisuseError(`tls: AEAD produced ${sealed.length} bytes, expected ${length}`);
-    const record = new Uint8Array(RECORD_HEADER_LENGTH + length);
-    record.set(header);
-    record.set(sealed, RECORD_HEADER_LENGTH);
-    this.seq++;
+    // The record is the one allocation: header, then the AEAD output written in place.
+    const record = new Uint8Array(RECORD_HEADER_LENGTH + innerLength + AEAD_TAG_LENGTH);
+    this.sealAt(record, 0, type, content, padding);
     return record;
+  }
+
+  /**
+   * `data` cut into records of at most `maxContent` bytes each (no padding), all sealed into
+   * one array, back to back: the wire bytes of {@link seal} applied to each piece in turn, with
+   * one allocation and no copy of the plaintext. A transport then takes several records in one
+   * write. Empty `data` gives one empty record (application_data only). Throws as `seal` does;
+   * when the key has fewer records left than needed, nothing is sealed.
+   */
+  sealRecords(type: ContentType, data: Uint8Array, maxContent: number): Uint8Array {
+    checkSealType(type);
+    if (!Number.isInteger(maxContent) || maxContent < 1 || maxContent + 1 > this.maxInnerPlaintext) {
+      throw new TlsMisuseError(`tls: record content limit ${maxContent} outside 1..${this.maxInnerPlaintext - 1}`);
+    }
+    if (data.length === 0) return this.seal(type, data);
+    const count = Math.ceil(data.length / maxContent);
+    if (this.seq + count > this.sequenceLimit) throw exhausted('seal', this.seq);
+    const overhead = RECORD_HEADER_LENGTH + 1 + AEAD_TAG_LENGTH;
+    // Zeroed, not uninitialized: an AEAD that wrote short would otherwise send stale memory.
+    const out = new Uint8Array(data.length + count * overhead);
+    let at = 0;
+    for (let i = 0; i < data.length; i += maxContent) {
+      const content = data.subarray(i, Math.min(data.length, i + maxContent));
+      this.sealAt(out, at, type, content, 0);
+      at += content.length + overhead;
+    }
+    return out;
+  }
+
+  /** Seals one record (checked by the caller) into `out` at `at`, and advances the sequence number. */
+  private sealAt(out: Uint8Array, at: number, type: ContentType, content: Uint8Array, padding: number): void {
+    const innerLength = content.length + 1 + padding;
+    const length = innerLength + AEAD_TAG_LENGTH;
+    out[at] = ContentType.application_data;
+    out[at + 1] = 0x03;
+    out[at + 2] = 0x03;
+    out[at + 3] = length >>> 8;
+    out[at + 4] = length & 0xff;
+    const header = out.subarray(at, at + RECORD_HEADER_LENGTH);
+    const body = out.subarray(at + RECORD_HEADER_LENGTH, at + RECORD_HEADER_LENGTH + length);
+    if (this.key.sealInto) {
+      // content, then type and zero padding (5.4), sealed without joining them first.
+      const trailer = padding === 0 ? TRAILERS[type]! : trailerOf(type, padding);
+      this.key.sealInto(this.nonce(), header, content, trailer, body);
+    } else {
+      const inner = new Uint8Array(innerLength); // padding bytes are already zero (5.4)
+      inner.set(content);
+      inner[content.length] = type;
+      const sealed = this.key.seal(this.nonce(), header, inner);
+      if (sealed.length !== length) throw new TlsMisuseError(`tls: AEAD produced ${sealed.length} bytes, expected ${length}`);
+      body.set(sealed);
+    }
+    this.seq++;
   }
 }
 
@@ -210,7 +287,7 @@ export class RecordDecrypter extends RecordCipher {
         AlertDescription.record_overflow,
       );
     }
-    const inner = this.key.open(recordNonce(this.iv, this.seq), rec.header, ct);
+    const inner = this.key.open(this.nonce(), rec.header, ct);
     if (inner === null) throw new TlsProtocolError('tls: record failed authentication', AlertDescription.bad_record_mac);
     this.seq++;
     // Strip the zero padding (5.4): the last non-zero byte is the content type.

@@ -270,7 +270,9 @@ export class TlsServer extends TlsConnection {
     if (choice.serverName !== undefined) eeExts.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
     this.sendMessage(HandshakeType.encrypted_extensions, encodeEncryptedExtensions({ extensions: this.hook(HandshakeType.encrypted_extensions, eeExts, false) }));
     this.sendMessage(HandshakeType.certificate, encodeCertificate({ context: new Uint8Array(0), entries: this.identity.chain.map((data) => ({ data, extensions: [] })) }));
-    const signature = this.identity.key.sign(choice.scheme, certificateVerifyContent('server', this.transcript.current()), this.cfg.random);
+    // Only an injected random is passed: signatures must then be reproducible (RFC 6979 ECDSA,
+    // RSA-PSS salt from it); otherwise the key may use its own randomness (OpenSSL's ECDSA).
+    const signature = this.identity.key.sign(choice.scheme, certificateVerifyContent('server', this.transcript.current()), this.cfg.injectedRandom);
     this.sendMessage(HandshakeType.certificate_verify, encodeCertificateVerify({ scheme: choice.scheme, signature }));
     this.sendMessage(HandshakeType.finished, encodeFinished({ verifyData: finishedVerifyData(this.provider, suite.hash, serverHs, this.transcript.current()) }));
 

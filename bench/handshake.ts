@@ -1,0 +1,104 @@
+/**
+ * Full handshakes per second, sequential, over loopback, both ends in this process: x25519 and
+ * ECDSA P-256 (the bench identity), AES-128-GCM. A handshake counts once both ends report it
+ * complete. The noble floor is the sum of the asymmetric primitives one handshake costs with
+ * noble: two X25519 key generations and two agreements, one P-256 signature, one verification.
+ */
+import { x25519 } from '@noble/curves/ed25519.js';
+import { p256 } from '@noble/curves/nist.js';
+import { firstValueFrom } from 'rxjs';
+import { CipherSuite, type CryptoProvider, NamedGroup } from '../src/index.js';
+import { type Impl, type Result, type Scale, deferred, median, now, providerOf, selected, withTimeout } from './support/common.js';
+import { nodeConnect, nodeServer } from './support/node-tls.js';
+import { rxConnect, rxServer } from './support/rx.js';
+import type { SocketDuplex } from '../src/index.js';
+
+const OPTS = { cipherSuites: [CipherSuite.TLS_AES_128_GCM_SHA256], groups: [NamedGroup.x25519] };
+
+/** Handshakes/s over up to `count` sequential rxtls handshakes or `ms` milliseconds. */
+async function rxOnce(provider: CryptoProvider, count: number, ms: number): Promise<number> {
+  let serverDone = deferred<SocketDuplex>();
+  const server = await rxServer({ provider, ...OPTS }, (tls, socket) => {
+    const mine = serverDone;
+    tls.session$.subscribe({ next: () => mine.resolve(socket), error: (e) => mine.reject(e) });
+  });
+  try {
+    const t0 = now();
+    let n = 0;
+    while (n < count && now() - t0 < ms) {
+      serverDone = deferred<SocketDuplex>();
+      const c = await rxConnect(server.port, { provider, ...OPTS });
+      await withTimeout(firstValueFrom(c.tls.session$), 30_000, 'rxtls handshake');
+      const serverSocket = await withTimeout(serverDone.promise, 30_000, 'rxtls server handshake');
+      c.socket.close();
+      serverSocket.close();
+      n++;
+    }
+    return n / ((now() - t0) / 1000);
+  } finally {
+    server.close();
+  }
+}
+
+/** Handshakes/s over up to `count` sequential node:tls handshakes or `ms` milliseconds. */
+async function nodeOnce(count: number, ms: number): Promise<number> {
+  let serverDone = deferred<{ destroy(): void }>();
+  const opts = { ciphersuites: 'TLS_AES_128_GCM_SHA256', ecdhCurve: 'X25519' };
+  const server = await nodeServer(opts, (s) => serverDone.resolve(s));
+  try {
+    const t0 = now();
+    let n = 0;
+    while (n < count && now() - t0 < ms) {
+      serverDone = deferred();
+      const c = await withTimeout(nodeConnect(server.port, opts), 30_000, 'node:tls handshake');
+      const s = await withTimeout(serverDone.promise, 30_000, 'node:tls server handshake');
+      c.destroy();
+      s.destroy();
+      n++;
+    }
+    return n / ((now() - t0) / 1000);
+  } finally {
+    server.close();
+  }
+}
+
+/** 1 / (the noble primitives of one handshake), over up to `count` repetitions or `ms`. */
+function nobleRawOnce(count: number, ms: number): number {
+  const signer = p256.utils.randomSecretKey();
+  const signerPublic = p256.getPublicKey(signer, false);
+  const content = new Uint8Array(130).fill(0x20); // 64 spaces, context string, 0, transcript hash
+  const t0 = now();
+  let n = 0;
+  while (n < count && now() - t0 < ms) {
+    const a = x25519.utils.randomSecretKey();
+    const b = x25519.utils.randomSecretKey();
+    const pa = x25519.getPublicKey(a);
+    const pb = x25519.getPublicKey(b);
+    x25519.getSharedSecret(a, pb);
+    x25519.getSharedSecret(b, pa);
+    const sig = p256.sign(content, signer, { format: 'der', prehash: true });
+    if (!p256.verify(sig, content, signerPublic, { format: 'der', prehash: true, lowS: false })) throw new Error('bench: noble verify failed');
+    n++;
+  }
+  return n / ((now() - t0) / 1000);
+}
+
+/** Handshake rates: each implementation once per round, interleaved; medians. */
+export async function handshake(scale: Scale, log: (s: string) => void): Promise<Result[]> {
+  const impls: Impl[] = selected(['rxtls-noble', 'rxtls-node', 'node-tls', 'noble-raw'], scale);
+  const samples = new Map<Impl, number[]>(impls.map((i) => [i, []]));
+  const ms = scale.quick ? 700 : 4000;
+  for (let r = 0; r < scale.rounds; r++) {
+    for (const impl of impls) {
+      const noble = impl === 'rxtls-noble' || impl === 'noble-raw';
+      const count = noble ? (scale.quick ? 20 : 100) : scale.quick ? 200 : 1000;
+      let v: number;
+      if (impl === 'node-tls') v = await nodeOnce(count, ms);
+      else if (impl === 'noble-raw') v = nobleRawOnce(count, ms);
+      else v = await rxOnce(providerOf(impl), count, ms);
+      samples.get(impl)!.push(v);
+      log(`handshake round ${r + 1}/${scale.rounds} ${impl}: ${v.toFixed(1)} handshakes/s`);
+    }
+  }
+  return impls.map((impl) => ({ bench: 'handshake' as const, impl, value: median(samples.get(impl)!), unit: 'handshakes/s' }));
+}
