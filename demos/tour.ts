@@ -4,6 +4,8 @@
  * read backpressure holding a fast writer off while nobody reads.
  *
  *   npm run demo
+ *
+ * The other demos, each shorter and on one theme, are listed in demos/README.md.
  */
 import { createHash } from 'node:crypto';
 import * as nodeTls from 'node:tls';
@@ -74,6 +76,10 @@ async function main(): Promise<void> {
   // 5. Backpressure: a server that reads nothing for a while; the client's writable$ turns false
   //    and the bytes in flight stay bounded, then everything arrives once the server reads.
   await backpressure();
+
+  say('');
+  say('Next (demos/README.md): npx tsx demos/pipeline.ts | demos/chat.ts | demos/backpressure.ts;');
+  say('the command-line tool: npx rxtls server --www, then npx rxtls client localhost:4433 --pin <its pin>');
 }
 
 async function backpressure(): Promise<void> {

@@ -7,3 +7,8 @@
 export * from './tls/index.js';
 export * from './sources/index.js';
 export * from './operators/index.js';
+// Types that the exported provider and PEM functions use in their signatures.
+export type {
+  Aead, AeadKey, AeadName, CertificateSignatureAlgorithm, Hash, HashContext, HashName, KeyExchange, KeyShare, KeyType,
+} from './tls/crypto/provider.js';
+export type { PemBlock } from './tls/crypto/pem.js';

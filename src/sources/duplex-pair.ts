@@ -84,8 +84,8 @@ interface PairOptions {
  * client.write(of(new Uint8Array([1, 2, 3]))).subscribe();   // logs at once, synchronously
  * ```
  *
- * @example In a marble test, demand `--a--b|` with `{ a: 1, b: 2 }` releases one chunk at frame 2
- * and two more at frame 5:
+ * @example A marble test
+ * Demand `--a--b|` with `{ a: 1, b: 2 }` releases one chunk at frame 2 and two more at frame 5:
  * ```ts
  * testScheduler.run(({ cold, expectObservable }) => {
  *   const [a, b] = duplexPair();

@@ -16,8 +16,13 @@ export {
 } from './constants.js';
 export type { CryptoProvider, SigningKey, VerifyingKey } from './crypto/provider.js';
 export { nobleProvider } from './crypto/noble.js';
+export { nodeProvider } from './crypto/node.js';
+export { defaultProvider } from './config.js';
 export { pinningVerifier, type PinOptions, type Pin } from './x509/pinning.js';
 export type { CertificateVerifier, VerifyContext } from './x509/verifier.js';
+export { caVerifier, type CaVerifierOptions, type CaOption, type CheckServerIdentity } from './x509/ca-verifier.js';
+export type { PeerCertificate, CertificateNames } from './x509/peer-certificate.js';
+export { CertificateVerifyError, type VerifyCode, type PathProblem } from './x509/verify-error.js';
 export type { Extension } from './messages/types.js';
 export { generateSigningKey } from './crypto/generate.js';
 export { selfSignedCertificate, type SelfSignedOptions } from './x509/self-signed.js';
