@@ -2,11 +2,7 @@
  * tlsClient / tlsServer over duplexPair, inside TestScheduler.run: a whole handshake and data
  * exchange asserted with marbles. Randomness is injected (seeded), so every run is identical.
  */
-import { execFileSync } from 'node:child_process';
-import { createHash, X509Certificate } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { opensslIdentity, seededRandom } from '../support/identity.js';
 import { NEVER, Observable, catchError, map, of, takeUntil, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { duplexPair } from '../../src/sources/duplex-pair.js';
@@ -22,35 +18,10 @@ let keyPem = '';
 let pin = '';
 
 beforeAll(() => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtls-marble-'));
-  try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
-      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    certPem = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
-    keyPem = fs.readFileSync(path.join(dir, 'key.pem'), 'utf8');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  pin = createHash('sha256').update(new X509Certificate(certPem).raw).digest('hex');
+  ({ certPem, keyPem, pin } = opensslIdentity());
 });
 
-/** A deterministic `random(n)` (xorshift32), so handshakes replay byte for byte. */
-function seeded(seed: number): (n: number) => Uint8Array {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      out[i] = x & 0xff;
-    }
-    return out;
-  };
-}
+const seeded = seededRandom;
 
 const client = (lower: Duplex, extra: Partial<TlsClientOptions> = {}): TlsDuplex =>
   tlsClient({ servername: 'localhost', pins: { certSha256: [pin] }, random: seeded(1), ...extra })(lower);

@@ -7,11 +7,8 @@
  * ChaCha20-Poly1305 (noble, about 90 MB/s here) keeps 64 MiB up plus 16 MiB down to a few
  * seconds; the whole test takes about 5 s on this machine.
  */
-import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes, X509Certificate, type Hash } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { opensslIdentity } from '../support/identity.js';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { Observable, Subject, firstValueFrom, of, type Subscription } from 'rxjs';
 import { connect } from '../../src/sources/connect.js';
 import { listen } from '../../src/sources/listen.js';
@@ -36,18 +33,7 @@ let keyPem = '';
 let pin = '';
 
 beforeAll(() => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxtls-quench-'));
-  try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-      '-subj', '/CN=localhost', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    certPem = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
-    keyPem = fs.readFileSync(path.join(dir, 'key.pem'), 'utf8');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  pin = createHash('sha256').update(new X509Certificate(certPem).raw).digest('hex');
+  ({ certPem, keyPem, pin } = opensslIdentity());
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

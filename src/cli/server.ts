@@ -118,7 +118,9 @@ export function runServer(args: ServerArgs, io: CliIo): Promise<number> {
         socket.close();
       }
       sockets.clear();
-      signals.unsubscribe();
+      // The signal handlers stay until exit (they do not keep the process alive): a repeated
+      // SIGINT (`timeout` and npx forward it to the whole process group too) arriving after
+      // the shutdown must not kill us with a signal instead of exit status 0.
       keyLog?.close();
       resolve(code);
     };
@@ -137,7 +139,7 @@ export function runServer(args: ServerArgs, io: CliIo): Promise<number> {
         finish(1);
       },
     });
-    const signals = io.signals.subscribe((signal) => {
+    io.signals.subscribe((signal) => {
       if (stopping) return; // a second Ctrl-C (npx forwards it too): the shutdown is bounded anyway
       stopping = true;
       info(`${signal}: closing ${live.size} connection${live.size === 1 ? '' : 's'}`);

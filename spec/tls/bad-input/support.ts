@@ -166,18 +166,9 @@ export function secret(p: { secrets: Secrets }, label: string): Uint8Array {
 
 // ------------------------------------------------------------------ bytes and records
 
-/** Concatenation of byte arrays. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+import { concat } from '../../../src/tls/codec/bytes.js';
+
+export { concat };
 
 /** Splits a stream of whole records into records (header included). */
 export function records(stream: Uint8Array): Uint8Array[] {
