@@ -3,6 +3,7 @@
  * {@link Endpoint}, a scripted user of one plaintext TlsDuplex that records everything it writes
  * and reads and checks the Duplex contract as it goes (credits, write buffer limit, chunk views).
  */
+import { seededRandom } from '../support/identity.js';
 import { createHash } from 'node:crypto';
 import { Observable, Subject, type Subscriber, type Subscription } from 'rxjs';
 import type { TlsDuplex } from '../../src/operators/tls-layer.js';
@@ -37,19 +38,7 @@ export function sha256(data: Uint8Array): string {
 }
 
 /** A deterministic `random(n)` (xorshift32), for the engines and for the data written. */
-export function seeded(seed: number): (n: number) => Uint8Array {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      out[i] = x & 0xff;
-    }
-    return out;
-  };
-}
+export const seeded = seededRandom;
 
 /** The TLS 1.3 suites the engine offers; each run picks one. */
 export const SUITES = [
