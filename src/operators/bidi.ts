@@ -3,7 +3,7 @@
  */
 import { Observable, Subject, type OperatorFunction } from 'rxjs';
 import { makeDuplex, type Duplex, type DuplexOperator } from '../sources/duplex.js';
-import { isValidCredit } from '../sources/credit.js';
+import { checkedCredits } from '../sources/credit.js';
 import { TlsMisuseError } from '../tls/errors.js';
 
 /**
@@ -134,9 +134,8 @@ function readDecoded<RIn, ROut>(
       error: (e) => { end = { failed: true, error: e }; drain(); },
       complete: () => { end = { failed: false }; drain(); },
     });
-    const down = demand.subscribe({
+    const down = checkedCredits(demand, 'bidi').subscribe({
       next: (n) => {
-        if (!isValidCredit(n)) return subscriber.error(new TlsMisuseError(`bidi: read credit must be a non-negative integer or Infinity, got ${String(n)}`));
         credits += n;
         drain();
       },

@@ -4,7 +4,7 @@
  */
 import { mergeMap, Observable, of, Subject, throwError } from 'rxjs';
 import { makeDuplex, type Duplex, type DuplexOperator } from '../sources/duplex.js';
-import { isValidCredit } from '../sources/credit.js';
+import { checkedCredits } from '../sources/credit.js';
 import { TlsMisuseError } from '../tls/errors.js';
 
 /** Options of {@link lengthPrefixed}. */
@@ -255,9 +255,8 @@ function readMessages(below: Duplex<Uint8Array, Uint8Array>, d: FrameDecoder, de
       error: (e) => { end = { failed: true, error: e }; drain(); },
       complete: () => { end = { failed: false }; drain(); },
     });
-    const down = demand.subscribe({
+    const down = checkedCredits(demand, 'lengthPrefixed').subscribe({
       next: (n) => {
-        if (!isValidCredit(n)) return subscriber.error(new TlsMisuseError(`lengthPrefixed: read credit must be a non-negative integer or Infinity, got ${String(n)}`));
         credits += n;
         drain();
       },

@@ -20,7 +20,7 @@
  * @module
  */
 import { Observable, Subject, Subscriber, type Subscription } from 'rxjs';
-import { isValidCredit } from '../sources/credit.js';
+import { invalidCredit, isValidCredit } from '../sources/credit.js';
 import { ReadySignal } from '../sources/ready-signal.js';
 import { makeDuplex, type Duplex, type DuplexStats } from '../sources/duplex.js';
 import type { TlsConnection } from '../tls/connection.js';
@@ -189,7 +189,7 @@ class TlsLayerCore {
       const demandSub = new Subscriber<number>({
         next: (n: number) => {
           if (this.reader !== rec) return;
-          if (!isValidCredit(n)) return this.error(rec, new TlsMisuseError(`tls: read credit must be a non-negative integer or Infinity, got ${String(n)}`));
+          if (!isValidCredit(n)) return this.error(rec, invalidCredit('tls', n));
           this.credits += n;
           this.pump();
         },

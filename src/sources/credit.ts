@@ -16,6 +16,25 @@ export function isValidCredit(n: unknown): n is number {
   return typeof n === 'number' && (n === Infinity || (Number.isInteger(n) && n >= 0));
 }
 
+/** The error for a credit that is not a non-negative integer or Infinity. */
+export function invalidCredit(name: string, n: unknown): TlsMisuseError {
+  return new TlsMisuseError(`${name}: read credit must be a non-negative integer or Infinity, got ${String(n)}`);
+}
+
+/**
+ * `demand` with every credit checked: the first invalid one errors the result with
+ * {@link invalidCredit} instead of being passed on.
+ */
+export function checkedCredits(demand: Observable<number>, name: string): Observable<number> {
+  return new Observable<number>((subscriber) =>
+    demand.subscribe({
+      next: (n) => (isValidCredit(n) ? subscriber.next(n) : subscriber.error(invalidCredit(name, n))),
+      error: (e: unknown) => subscriber.error(e),
+      complete: () => subscriber.complete(),
+    }),
+  );
+}
+
 /** A subscribed reader and the credit it has given and not yet used. */
 export interface CreditReader<T> {
   readonly subscriber: Subscriber<T>;
@@ -62,14 +81,9 @@ export class ReaderSlot<T> {
       const detach = () => {
         if (this.reader === reader) this.reader = null;
       };
-      const demandSubscription = demand.subscribe({
+      const demandSubscription = checkedCredits(demand, this.name).subscribe({
         next: (n) => {
           if (this.reader !== reader) return;
-          if (!isValidCredit(n)) {
-            detach();
-            subscriber.error(new TlsMisuseError(`${this.name}: read credit must be a non-negative integer or Infinity, got ${String(n)}`));
-            return;
-          }
           reader.credits += n;
           this.pump();
         },

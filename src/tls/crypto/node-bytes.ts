@@ -7,3 +7,16 @@
 export function u8(b: Uint8Array): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
+
+/** `prefix || key` as a Buffer, for node:crypto's DER key import. */
+export function der(prefix: Uint8Array, key: Uint8Array): Buffer {
+  const b = Buffer.allocUnsafe(prefix.length + key.length);
+  b.set(prefix);
+  b.set(key, prefix.length);
+  return b;
+}
+
+/** base64url of a byte view (JWK fields), without copying the bytes first. */
+export function b64url(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64url');
+}

@@ -7,12 +7,12 @@
  * deterministic nonces on @noble/curves instead, exactly as the noble provider does; without
  * it, it signs with node:crypto. Both are valid ECDSA; only speed and reproducibility differ.
  */
+import { b64url, u8 } from './node-bytes.js';
 import { ECDH, createECDH, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { p256, p384 } from '@noble/curves/nist.js';
 import { SignatureScheme, nameOf } from '../constants.js';
 import { TlsCertificateError, TlsMisuseError } from '../errors.js';
 import { type EcdsaCurve, ecdsaSpki } from './ecdsa.js';
-import { u8 } from './node-bytes.js';
 import type { SigningKey, VerifyingKey } from './provider.js';
 
 /** What a curve needs on node:crypto, plus noble for RFC 6979 signing and the scalar range check. */
@@ -64,7 +64,6 @@ function verifyDer(hash: string, key: KeyObject, message: Uint8Array, signature:
   }
 }
 
-const b64url = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64url');
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

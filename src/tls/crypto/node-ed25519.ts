@@ -2,11 +2,11 @@
  * Ed25519 (RFC 8032 section 5.1, pure variant) on node:crypto for the TLS 1.3 scheme ed25519
  * (RFC 8446 section 4.2.3). Signing is deterministic, so no `random` is needed.
  */
+import { b64url, der, u8 } from './node-bytes.js';
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { SignatureScheme, nameOf } from '../constants.js';
 import { TlsCertificateError, TlsMisuseError } from '../errors.js';
 import { isValidEd25519PublicKey } from './ed25519.js';
-import { u8 } from './node-bytes.js';
 import type { SigningKey, VerifyingKey } from './provider.js';
 
 /** Length of an Ed25519 private key (seed) and public key, in bytes (RFC 8032 section 5.1.5). */
@@ -16,12 +16,6 @@ const PKCS8_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x0
 /** DER SubjectPublicKeyInfo for Ed25519 (RFC 8410 section 4) up to the 32 key bytes. */
 const SPKI_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00);
 
-function der(prefix: Uint8Array, key: Uint8Array): Buffer {
-  const b = Buffer.allocUnsafe(prefix.length + key.length);
-  b.set(prefix);
-  b.set(key, prefix.length);
-  return b;
-}
 
 /** A signing key from a 32-byte Ed25519 private key. Throws TlsMisuseError for another length. */
 export function nodeEd25519SigningKey(seed: Uint8Array): SigningKey {
@@ -51,7 +45,7 @@ export function nodeEd25519VerifyingKey(publicKey: Uint8Array, spki?: Uint8Array
   if (!isValidEd25519PublicKey(publicKey)) {
     throw new TlsCertificateError('INVALID_PUBLIC_KEY', 'tls: Ed25519 public key is not a valid point encoding');
   }
-  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' });
+  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(publicKey) }, format: 'jwk' });
   const verify = (message: Uint8Array, signature: Uint8Array): boolean => {
     if (signature.length !== 64) return false;
     try {

@@ -6,12 +6,12 @@
  * X25519; `size` bytes redrawn until in [1, n-1] for the NIST curves), so injected RFC 8448 keys
  * reproduce the same key shares whichever provider runs.
  */
+import { b64url, der, u8 } from './node-bytes.js';
 import { createECDH, createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
 import { p256, p384 } from '@noble/curves/nist.js';
 import { NamedGroup } from '../constants.js';
 import { illegalParameter } from '../errors.js';
 import { allZero, draw, drawScalar } from './draw.js';
-import { u8 } from './node-bytes.js';
 import type { KeyExchange, KeyShare } from './provider.js';
 
 /** DER PKCS#8 PrivateKeyInfo for X25519 (RFC 8410 section 7) up to the 32 key bytes. */
@@ -19,15 +19,7 @@ const X25519_PKCS8_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x
 /** DER SubjectPublicKeyInfo for X25519 (RFC 8410 section 4) up to the 32 key bytes. */
 const X25519_SPKI_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00);
 
-/** `prefix || key` as a Buffer, for node:crypto's DER key import. */
-function der(prefix: Uint8Array, key: Uint8Array): Buffer {
-  const b = Buffer.allocUnsafe(prefix.length + key.length);
-  b.set(prefix);
-  b.set(key, prefix.length);
-  return b;
-}
 
-const b64url = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64url');
 
 /** A JWK `x` for import: node:crypto requires the member and derives the real value from `d`. */
 const PLACEHOLDER_X = b64url(new Uint8Array(32));
