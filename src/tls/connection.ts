@@ -24,7 +24,10 @@ const MAX_KEY_UPDATES_IN_A_ROW = 32;
 const MAX_CCS_RECORDS = 4;
 /** Records sealed under one key before we update it ourselves (RFC 8446 section 5.5 limits AES-GCM to 2^24.5). */
 const AUTO_KEY_UPDATE_RECORDS = 1 << 23;
-/** Messages after which the receiving keys change, so nothing may follow them in their record (RFC 8446 section 5.1). */
+/**
+ * Messages after which the receiving keys change (every setReadSecret follows one of these),
+ * so nothing may follow them in their record (RFC 8446 section 5.1).
+ */
 const KEY_CHANGING = new Set<number>([HandshakeType.client_hello, HandshakeType.server_hello, HandshakeType.finished, HandshakeType.key_update]);
 
 /** A connection's traffic direction keys and the secret they came from. */
@@ -65,7 +68,6 @@ export abstract class TlsConnection {
   private gotCloseNotify = false;
   private closeRequested = false;
   private sentCloseNotify = false;
-  private readKeyChanged = false;
   private keyUpdatesInARow = 0;
   private ccsSeen = 0;
   private earlyDataSkip = 0;
@@ -314,7 +316,6 @@ export abstract class TlsConnection {
       cipher: new RecordDecrypter(this.provider, suite, secret, this.ownRecordSizeLimit),
       secret,
     };
-    this.readKeyChanged = true;
   }
 
   /** Switches the sending direction to keys from `secret`, after flushing what the old keys cover. */
@@ -501,16 +502,11 @@ export abstract class TlsConnection {
     this.handshakeIn.push(content);
     for (let m = this.handshakeIn.next(); m; m = this.handshakeIn.next()) {
       if (this.established && m.type !== HandshakeType.key_update) this.keyUpdatesInARow = 0;
-      this.readKeyChanged = false;
       if (KEY_CHANGING.has(m.type) && (this.handshakeIn.hasPartial || this.handshakeIn.hasMessage)) {
         // Refuse before acting on it: answering first would send a flight the peer never earned.
         throw unexpectedMessage(`${nameOf(HandshakeType, m.type)} is not the last message of its record (RFC 8446 section 5.1)`);
       }
       this.onHandshakeMessage(m.type, m.body, m.raw);
-      if (this.readKeyChanged && (this.handshakeIn.hasPartial || this.handshakeIn.hasMessage)) {
-        // RFC 8446 section 5.1: a key change must happen at a record boundary.
-        throw unexpectedMessage('handshake message spans a key change');
-      }
     }
   }
 
