@@ -44,6 +44,32 @@ export class Transcript {
   }
 
   /**
+   * The transcript hash as if `partial` (bytes of a message not yet complete, such as a
+   * ClientHello truncated before its PSK binders, RFC 8446 section 4.2.11.2) followed what was
+   * added so far. Nothing is added.
+   */
+  hashWith(partial: Uint8Array): Uint8Array {
+    this.started();
+    const c = this.ctx!.clone();
+    c.update(partial);
+    return c.digest();
+  }
+
+  /** An independent copy: later additions to either do not affect the other. */
+  clone(): Transcript {
+    const t = new Transcript(this.provider);
+    t.hashFn = this.hashFn;
+    t.ctx = this.ctx?.clone();
+    t.pending = this.pending.slice();
+    return t;
+  }
+
+  /** True once {@link start} fixed the hash. */
+  get isStarted(): boolean {
+    return this.hashFn !== undefined;
+  }
+
+  /**
    * Replaces ClientHello1 by `message_hash(254) 00 00 Hash.length Hash(ClientHello1)` after a
    * HelloRetryRequest (RFC 8446 section 4.4.1). Call after {@link start}, before adding the HRR.
    */

@@ -87,3 +87,10 @@ export {
 export { MIN_RECORD_SIZE_LIMIT, encodeRecordSizeLimit, decodeRecordSizeLimit } from './ext-record-size-limit.js';
 export { encodeCertificateAuthorities, decodeCertificateAuthorities } from './ext-certificate-authorities.js';
 export { encodePostHandshakeAuth, decodePostHandshakeAuth } from './ext-post-handshake-auth.js';
+export {
+  CertificateType,
+  encodeCertificateTypes,
+  decodeCertificateTypes,
+  encodeSelectedCertificateType,
+  decodeSelectedCertificateType,
+} from './ext-certificate-type.js';

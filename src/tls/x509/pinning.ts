@@ -32,7 +32,10 @@ export function parsePin(pin: Pin): Uint8Array {
   return bytes;
 }
 
-/** A verifier that accepts exactly the pinned certificates or keys. */
+/**
+ * A verifier that accepts exactly the pinned certificates or keys; raw public keys
+ * (RFC 7250) are matched against `spkiSha256`.
+ */
 export function pinningVerifier(options: PinOptions): CertificateVerifier {
   const spki = (options.spkiSha256 ?? []).map(parsePin);
   const cert = (options.certSha256 ?? []).map(parsePin);
@@ -55,6 +58,11 @@ export function pinningVerifier(options: PinOptions): CertificateVerifier {
         `tls: the ${ctx.peer}'s certificate (sha256 ${toHex(sha256.digest(leaf))}) matches no pin`,
         AlertDescription.bad_certificate,
       );
+    },
+    verifyRawPublicKey(key: Uint8Array, ctx: VerifyContext): void {
+      const h = ctx.provider.hash('sha256').digest(key);
+      if (spki.some((p) => equalBytes(p, h))) return;
+      throw new TlsCertificateError('ERR_TLS_PIN_MISMATCH', `tls: the ${ctx.peer}'s raw public key (sha256 ${toHex(h)}) matches no pin`, AlertDescription.bad_certificate);
     },
   };
 }

@@ -23,4 +23,9 @@ export interface VerifyContext {
  */
 export interface CertificateVerifier {
   verify(chain: readonly Uint8Array[], ctx: VerifyContext): void;
+  /**
+   * Decides whether an RFC 7250 raw public key (DER SubjectPublicKeyInfo) is acceptable;
+   * throws a TlsCertificateError to refuse. A verifier without it never accepts raw keys.
+   */
+  verifyRawPublicKey?(spki: Uint8Array, ctx: VerifyContext): void;
 }
