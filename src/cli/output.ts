@@ -57,7 +57,7 @@ export function spkiPin(der: Uint8Array): string {
 
 /** The negotiated parameters in one line: `TLSv1.3 TLS_AES_128_GCM_SHA256 x25519, ALPN h2, SNI localhost`. */
 export function sessionLine(s: SessionInfo): string {
-  return `${s.version} ${s.cipherSuite} ${s.group}, ALPN ${s.alpnProtocol ?? '-'}, SNI ${s.serverName ?? '-'}`;
+  return `${s.version} ${s.cipherSuite} ${s.group ?? 'psk_ke'}${s.resumed ? ' resumed' : ''}, ALPN ${s.alpnProtocol ?? '-'}, SNI ${s.serverName ?? '-'}`;
 }
 
 /**
@@ -67,7 +67,7 @@ export function sessionLine(s: SessionInfo): string {
 export function clientSummary(s: SessionInfo, peer: string): string[] {
   const lines = [
     `* connected to ${peer}${s.serverName ? ` (${s.serverName})` : ''}`,
-    `* ${s.version}, ${s.cipherSuite}, ${s.group}${s.helloRetry ? ' (after HelloRetryRequest)' : ''}`,
+    `* ${s.version}, ${s.cipherSuite}, ${s.group ?? 'psk_ke'}${s.resumed ? ', resumed' : ''}${s.helloRetry ? ' (after HelloRetryRequest)' : ''}`,
     `* ALPN: ${s.alpnProtocol ?? 'none'}`,
   ];
   const leaf = s.peerCertificates[0];

@@ -31,7 +31,8 @@ export function wwwResponse(info: PageInfo): Uint8Array {
   const rows: [string, string][] = [
     ['Protocol version', s.version],
     ['Cipher suite', s.cipherSuite],
-    ['Key exchange group', s.group],
+    ['Key exchange group', s.group ?? '(none, PSK only)'],
+    ['Resumed', s.resumed ? 'yes' : 'no'],
     ['ALPN protocol', s.alpnProtocol ?? '(none)'],
     ['Server name (SNI)', s.serverName ?? '(none)'],
     ['HelloRetryRequest', s.helloRetry ? 'yes' : 'no'],

@@ -28,7 +28,9 @@ const AUTO_KEY_UPDATE_RECORDS = 1 << 23;
  * Messages after which the receiving keys change (every setReadSecret follows one of these),
  * so nothing may follow them in their record (RFC 8446 section 5.1).
  */
-const KEY_CHANGING = new Set<number>([HandshakeType.client_hello, HandshakeType.server_hello, HandshakeType.finished, HandshakeType.key_update]);
+const KEY_CHANGING = new Set<number>([
+  HandshakeType.client_hello, HandshakeType.server_hello, HandshakeType.end_of_early_data, HandshakeType.finished, HandshakeType.key_update,
+]);
 
 /** A connection's traffic direction keys and the secret they came from. */
 interface Direction<T> {
@@ -71,6 +73,10 @@ export abstract class TlsConnection {
   private keyUpdatesInARow = 0;
   private ccsSeen = 0;
   private earlyDataSkip = 0;
+  /** Server: bytes of 0-RTT data still acceptable, while reading accepted early data. */
+  private earlyReadBudget: number | undefined;
+  /** Client: bytes of 0-RTT data still sendable, and copies of what was sent, while writing early data. */
+  private earlyWrite: { budget: number; sent: Uint8Array[] } | undefined;
   /** Whether a plaintext change_cipher_spec may be dropped now (RFC 8446 section 5). */
   protected ccsAllowed = false;
   /** The peer's record_size_limit (RFC 8449): the largest TLSInnerPlaintext it accepts. */
@@ -160,7 +166,14 @@ export abstract class TlsConnection {
     const chunk = data.subarray(0, n);
     try {
       if (this.established) this.sealApplicationData(chunk);
-      else {
+      else if (this.earlyWrite && this.earlyWrite.budget > 0 && this.plainOutBytes === 0) {
+        const early = Math.min(n, this.earlyWrite.budget);
+        this.sendEarly(chunk.subarray(0, early));
+        if (early < n) {
+          this.plainOut.push(chunk.slice(early));
+          this.plainOutBytes += n - early;
+        }
+      } else {
         this.plainOut.push(chunk.slice());
         this.plainOutBytes += n;
       }
@@ -168,6 +181,14 @@ export abstract class TlsConnection {
       throw this.fail(e);
     }
     return n;
+  }
+
+  /**
+   * Client: bytes {@link write} would still send as 0-RTT early data now (before the
+   * handshake completes); 0 when early data is not on offer or its limit is reached.
+   */
+  get earlyDataRoom(): number {
+    return this.earlyWrite && !this.error && !this.closeRequested ? Math.max(0, this.earlyWrite.budget - this.plainOutBytes) : 0;
   }
 
   /** Room left for {@link write}, in bytes. */
@@ -323,6 +344,87 @@ export abstract class TlsConnection {
     this.flushHandshake();
     this.trafficSuite = suite;
     this.encrypter = { cipher: new RecordEncrypter(this.provider, suite, secret), secret };
+  }
+
+  /** The secret the current receiving keys came from (the client_application_traffic_secret_N of post-handshake Finished). */
+  protected get readSecret(): Uint8Array {
+    return this.decrypter!.secret;
+  }
+
+  /** The secret the current sending keys came from. */
+  protected get writeSecret(): Uint8Array {
+    return this.encrypter!.secret;
+  }
+
+  /**
+   * Client: starts 0-RTT (RFC 8446 section 4.2.10) under the early keys just set for sending:
+   * held plaintext, then what is written until {@link endEarlyWrite}, goes out as early data,
+   * up to `limit` bytes.
+   */
+  protected startEarlyWrite(limit: number): void {
+    this.earlyWrite = { budget: limit, sent: [] };
+    const held = this.plainOut;
+    this.plainOut = [];
+    this.plainOutBytes = 0;
+    for (const c of held) {
+      const n = Math.min(c.length, this.earlyWrite.budget);
+      if (n > 0) this.sendEarly(c.subarray(0, n));
+      if (n < c.length) {
+        this.plainOut.push(c.subarray(n));
+        this.plainOutBytes += c.length - n;
+      }
+    }
+  }
+
+  /**
+   * Client: ends 0-RTT. When the server rejected it, what was sent early goes back in front of
+   * the held plaintext, to be sent again once the handshake completes: the peer application
+   * sees it once either way. Returns the bytes sent early.
+   */
+  protected endEarlyWrite(accepted: boolean): number {
+    const w = this.earlyWrite;
+    if (!w) return 0;
+    this.earlyWrite = undefined;
+    let bytes = 0;
+    for (const c of w.sent) bytes += c.length;
+    if (!accepted && bytes > 0) {
+      this.plainOut = [...w.sent, ...this.plainOut];
+      this.plainOutBytes += bytes;
+    }
+    return bytes;
+  }
+
+  private sendEarly(data: Uint8Array): void {
+    const w = this.earlyWrite!;
+    w.budget -= data.length;
+    w.sent.push(data.slice());
+    this.flushHandshake();
+    const max = this.maxRecordContent();
+    for (let i = 0; i < data.length; i += max) this.emitRecord(ContentType.application_data, data.subarray(i, Math.min(data.length, i + max)));
+  }
+
+  /** Server: accepts up to `limit` bytes of 0-RTT application data under the current read keys. */
+  protected acceptEarlyData(limit: number): void {
+    this.earlyReadBudget = limit;
+  }
+
+  /** Server: the client's EndOfEarlyData arrived; no more early data. */
+  protected endEarlyRead(): void {
+    this.earlyReadBudget = undefined;
+  }
+
+  /** Replaces the reported session (after post-handshake authentication). */
+  protected updateSession(session: SessionInfo): void {
+    this.sessionInfo = session;
+  }
+
+  /**
+   * Client: back to unprotected records for the second ClientHello after 0-RTT was sent under
+   * early keys (RFC 8446 section 4.1.4: early data is then abandoned).
+   */
+  protected clearWriteSecret(): void {
+    this.flushHandshake();
+    this.encrypter = undefined;
   }
 
   /** Records the exporter master secret. */
@@ -529,7 +631,12 @@ export abstract class TlsConnection {
   }
 
   private processApplicationData(content: Uint8Array): void {
-    if (!this.established) throw unexpectedMessage('application data before the handshake completed');
+    if (!this.established) {
+      if (this.earlyReadBudget === undefined) throw unexpectedMessage('application data before the handshake completed');
+      // RFC 8446 section 4.2.10: more than max_early_data_size is unexpected_message.
+      this.earlyReadBudget -= content.length;
+      if (this.earlyReadBudget < 0) throw unexpectedMessage('more 0-RTT data than max_early_data_size');
+    }
     this.keyUpdatesInARow = 0;
     if (content.length === 0) return;
     this.plainIn.push(content);

@@ -116,11 +116,15 @@ export function makeClient(opts: Partial<ClientConfig> = {}, secrets: Secrets = 
 
 let loaded: { chain: Uint8Array[]; key: SigningKey } | undefined;
 
-/** An honest server with {@link identity} (key and chain parsed once); its key log goes to `secrets`. */
+/**
+ * An honest server with {@link identity} (key and chain parsed once); its key log goes to
+ * `secrets`. It sends no session tickets unless `opts` asks, so that records crafted under
+ * its application keys start at sequence number 0.
+ */
 export function makeServer(opts: Partial<ServerConfig> = {}, secrets: Secrets = new Map(), seed = 2): TlsServer {
   const id = identity();
   loaded ??= { chain: pemDecode(id.certPem).map((b) => b.der), key: nobleProvider.loadPrivateKey(id.keyPem) };
-  return new TlsServer({ cert: loaded.chain, key: loaded.key, random: seededRandom(seed), keyLog: logInto(secrets), ...opts });
+  return new TlsServer({ cert: loaded.chain, key: loaded.key, random: seededRandom(seed), keyLog: logInto(secrets), tickets: 0, ...opts });
 }
 
 /** A client and a server sharing one key log. */

@@ -1,7 +1,8 @@
 /**
  * The TLS 1.3 client state machine (RFC 8446 section 2, figure 1; HelloRetryRequest per
- * section 4.1.4). Each handshake message is checked against what the client offered; every
- * failure is a TlsError carrying the alert the RFC prescribes.
+ * section 4.1.4; resumption and 0-RTT per sections 2.2 and 2.3). Each handshake message is
+ * checked against what the client offered; every failure is a TlsError carrying the alert
+ * the RFC prescribes.
  */
 import {
   AlertDescription, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme, nameOf,
@@ -13,28 +14,33 @@ import type { KeyShare, VerifyingKey } from '../crypto/provider.js';
 import { TlsCertificateError, TlsMisuseError, TlsProtocolError, decodeError, illegalParameter, unexpectedMessage } from '../errors.js';
 import { checkPeerExtensions } from '../handshake/extension-rules.js';
 import { Transcript } from '../handshake/transcript.js';
-import { CERTIFICATE_VERIFY_SCHEMES, OFFERED_SIGNATURE_SCHEMES, certificateVerifyContent } from '../handshake/verify.js';
-import { KeySchedule, finishedVerifyData } from '../keys/schedule.js';
+import { OFFERED_SIGNATURE_SCHEMES } from '../handshake/verify.js';
+import {
+  checkCertificateVerify, checkPeerCertificate, chooseScheme, ownCertificateMessage, ownCertificateVerify, type CertificateKind,
+} from '../handshake/peer-auth.js';
+import { KeySchedule, finishedVerifyData, resumptionPsk } from '../keys/schedule.js';
 import { encodeHandshake } from '../messages/handshake.js';
 import { encodeClientHello } from '../messages/client-hello.js';
 import { decodeServerHello } from '../messages/server-hello.js';
 import { decodeEncryptedExtensions } from '../messages/encrypted-extensions.js';
-import { decodeCertificate, encodeCertificate } from '../messages/certificate.js';
+import { decodeCertificate } from '../messages/certificate.js';
 import { decodeCertificateRequest } from '../messages/certificate-request.js';
-import { decodeCertificateVerify } from '../messages/certificate-verify.js';
+import { encodeEndOfEarlyData } from '../messages/end-of-early-data.js';
 import { decodeFinished, encodeFinished } from '../messages/finished.js';
 import { decodeNewSessionTicket } from '../messages/new-session-ticket.js';
 import {
-  decodeCookie, decodeKeyShareHelloRetryRequest, decodeRecordSizeLimit, decodeSelectedAlpn, decodeKeyShareServerHello, decodeSupportedVersionsServer,
-  encodeAlpn, encodeKeyShareClientHello, encodeSupportedVersionsClient, encodeCookie, encodeSupportedGroups, encodePskKeyExchangeModes,
-  encodeRecordSizeLimit, encodeServerName, encodeSignatureAlgorithms, findExtension,
+  CertificateType, decodeCertificateAuthorities, decodeCookie, decodeEarlyDataIndication, decodeKeyShareHelloRetryRequest, decodeMaxEarlyDataSize,
+  decodeRecordSizeLimit, decodeSelectedAlpn, decodeSelectedCertificateType, decodeSelectedIdentity, decodeSignatureAlgorithms,
+  decodeKeyShareServerHello, decodeSupportedVersionsServer, encodeAlpn, encodeCertificateTypes, encodeEarlyDataIndication, encodeKeyShareClientHello,
+  encodePostHandshakeAuth, encodeSupportedVersionsClient, encodeCookie, encodeSupportedGroups, encodePskKeyExchangeModes, encodeRecordSizeLimit,
+  encodeServerName, encodeSignatureAlgorithms, findExtension,
 } from '../messages/index.js';
 import type { CertificateRequest, Extension } from '../messages/types.js';
+import { MAX_TICKET_LIFETIME, type StoredSession } from '../resumption/index.js';
 import type { SessionInfo } from '../session.js';
 import { cipherSuiteInfo, type CipherSuiteInfo } from '../suites.js';
-import { certificateSpki } from '../x509/spki.js';
-import type { CertificateVerifier } from '../x509/verifier.js';
-import { clientVerifier, isIpAddress, type ClientConfig } from './config.js';
+import { clientIdentity, isIpAddress, resolveClient, type ClientConfig, type ResolvedClient } from './config.js';
+import { pskExtension, pskOffers, writeBinders, type PskOffer } from './psk.js';
 
 type State = 'wait_sh' | 'wait_ee' | 'wait_cert_cr' | 'wait_cert' | 'wait_cv' | 'wait_finished' | 'connected';
 
@@ -50,7 +56,8 @@ export class TlsClient extends TlsConnection {
   /** This end's role. */
   readonly role = 'client' as const;
   private state: State = 'wait_sh';
-  private readonly verifier: CertificateVerifier;
+  private readonly config: ClientConfig;
+  private readonly client: ResolvedClient;
   private readonly rejectUnauthorized: boolean;
   private authorizationError: TlsCertificateError | undefined;
   private readonly servername: string | undefined;
@@ -63,12 +70,20 @@ export class TlsClient extends TlsConnection {
   private hrrSuite: number | undefined;
   private cookie: Uint8Array | undefined;
   private ccsSent = false;
+  private psks: PskOffer[] = [];
+  private selectedPsk: PskOffer | undefined;
+  /** The 0-RTT offer: sent early data under this suite (the ticket's). */
+  private earlyOffer: { suite: CipherSuiteInfo; limit: number } | undefined;
+  private earlyData: 'accepted' | 'rejected' | 'none' = 'none';
+  private serverCertType: CertificateKind = 'x509';
+  private clientCertType: CertificateKind = 'x509';
 
   private suite: CipherSuiteInfo | undefined;
   private schedule: KeySchedule | undefined;
   private group: number | undefined;
   private clientHandshakeSecret: Uint8Array | undefined;
   private serverHandshakeSecret: Uint8Array | undefined;
+  private resumptionSecret: Uint8Array | undefined;
   private alpn: string | undefined;
   private certificateRequest: CertificateRequest | undefined;
   private peerChain: Uint8Array[] = [];
@@ -78,7 +93,8 @@ export class TlsClient extends TlsConnection {
   constructor(config: ClientConfig) {
     const cfg = resolveCommon(config);
     super(cfg);
-    this.verifier = clientVerifier(config);
+    this.config = config;
+    this.client = resolveClient(config);
     this.rejectUnauthorized = config.rejectUnauthorized ?? true;
     this.servername = config.servername;
     this.compat = config.middleboxCompat ?? true;
@@ -92,8 +108,16 @@ export class TlsClient extends TlsConnection {
     this.shares = cfg.groups.slice(0, count).map((g) => cfg.provider.keyExchange(g)!.generate(cfg.random));
     this.clientRandom = cfg.random(32);
     this.sessionId = this.compat ? cfg.random(32) : new Uint8Array(0);
+    const now = cfg.now();
+    const session = this.client.store?.take(this.client.sessionKey, now);
+    this.psks = pskOffers(this.client, session, cfg.cipherSuites, now);
+    const first = this.psks[0];
+    if (this.client.earlyData && first?.session && first.session.maxEarlyData > 0 && (first.session.alpn === undefined || cfg.alpn[0] === first.session.alpn)) {
+      this.earlyOffer = { suite: cipherSuiteInfo(first.session.suite)!, limit: first.session.maxEarlyData };
+    }
     this.sendClientHello();
     this.flushHandshake(ProtocolVersion.TLS10); // RFC 8446 section 5.1: 0x0301 for the first ClientHello
+    if (this.earlyOffer) this.startEarlyData(first!);
   }
 
   private sendClientHello(): void {
@@ -105,10 +129,23 @@ export class TlsClient extends TlsConnection {
     exts.push({ type: ExtensionType.supported_versions, data: encodeSupportedVersionsClient([ProtocolVersion.TLS13]) });
     exts.push({ type: ExtensionType.signature_algorithms, data: encodeSignatureAlgorithms(OFFERED_SIGNATURE_SCHEMES) });
     if (this.cookie) exts.push({ type: ExtensionType.cookie, data: encodeCookie(this.cookie) });
-    exts.push({ type: ExtensionType.psk_key_exchange_modes, data: encodePskKeyExchangeModes([PskKeyExchangeMode.psk_dhe_ke]) });
+    exts.push({ type: ExtensionType.psk_key_exchange_modes, data: encodePskKeyExchangeModes(this.client.pskModes) });
     if (c.alpn.length > 0) exts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(c.alpn) });
     exts.push({ type: ExtensionType.record_size_limit, data: encodeRecordSizeLimit(c.recordSizeLimit) });
+    if (this.client.postHandshakeAuth) exts.push({ type: ExtensionType.post_handshake_auth, data: encodePostHandshakeAuth() });
+    if (this.client.rawPublicKey) {
+      // RFC 7250 section 4.1: the types we accept from the server, and can present, preferred first.
+      exts.push({ type: ExtensionType.server_certificate_type, data: encodeCertificateTypes([CertificateType.RawPublicKey, CertificateType.X509]) });
+      if (this.client.hasIdentity) {
+        const types = this.config.cert === undefined && !this.config.selectCertificate ? [CertificateType.RawPublicKey] : [CertificateType.RawPublicKey, CertificateType.X509];
+        exts.push({ type: ExtensionType.client_certificate_type, data: encodeCertificateTypes(types) });
+      }
+    }
+    if (this.earlyOffer && !this.helloRetry) exts.push({ type: ExtensionType.early_data, data: encodeEarlyDataIndication() });
     if (c.extensionHook) exts = c.extensionHook(HandshakeType.client_hello, exts, this.helloRetry);
+    // RFC 8446 section 4.2.11: pre_shared_key goes last, after any rewriting.
+    exts = exts.filter((e) => e.type !== ExtensionType.pre_shared_key);
+    if (this.psks.length > 0) exts.push(pskExtension(this.psks, this.provider));
     this.offered = new Set(exts.map((e) => e.type));
     const body = encodeClientHello({
       legacyVersion: ProtocolVersion.TLS12,
@@ -119,8 +156,25 @@ export class TlsClient extends TlsConnection {
       extensions: exts,
     });
     const raw = encodeHandshake(HandshakeType.client_hello, body);
+    if (this.psks.length > 0) writeBinders(raw, this.psks, this.transcript, this.provider);
     this.transcript.add(raw);
     this.queueHandshake(raw);
+  }
+
+  /** Sends what was written so far as 0-RTT data under the first PSK's early keys (RFC 8446 section 4.2.10). */
+  private startEarlyData(offer: PskOffer): void {
+    const { suite, limit } = this.earlyOffer!;
+    // Appendix D.4: with early data, the compatibility change_cipher_spec comes right after the first ClientHello.
+    if (this.compat) this.sendCcsOnce();
+    const ks = new KeySchedule(this.provider, suite.hash);
+    ks.early(offer.psk);
+    this.transcript.start(suite.hash);
+    const early = ks.clientEarlyTrafficSecret(this.transcript.current());
+    ks.destroy();
+    this.keyLog('CLIENT_EARLY_TRAFFIC_SECRET', early);
+    this.setWriteSecret(suite, early);
+    this.earlyData = 'rejected'; // until EncryptedExtensions says otherwise
+    this.startEarlyWrite(limit);
   }
 
   protected onHandshakeMessage(type: number, body: Uint8Array, raw: Uint8Array): void {
@@ -148,7 +202,7 @@ export class TlsClient extends TlsConnection {
         expect(HandshakeType.finished);
         return this.onFinished(body, raw);
       case 'connected':
-        return this.onPostHandshake(type, body);
+        return this.onPostHandshake(type, body, raw);
     }
   }
 
@@ -168,20 +222,39 @@ export class TlsClient extends TlsConnection {
     if (sh.isHelloRetryRequest) return this.onHelloRetryRequest(sh.extensions, suite, raw);
     checkPeerExtensions('server_hello', sh.extensions, this.offered);
 
+    const pskExt = findExtension(sh.extensions, ExtensionType.pre_shared_key);
+    let psk: PskOffer | undefined;
+    if (pskExt) {
+      const index = decodeSelectedIdentity(pskExt);
+      psk = this.psks[index];
+      // RFC 8446 section 4.2.11: an index we did not offer, or a suite of another hash, is illegal_parameter.
+      if (!psk) throw illegalParameter(`server selected PSK ${index}, of ${this.psks.length} offered`);
+      if (psk.hash !== suite.hash) throw illegalParameter(`server selected a PSK for ${psk.hash} with a ${suite.hash} cipher suite`);
+      if (psk.session && psk.session.suite !== suite.id && this.earlyOffer) {
+        if (index === 0 && this.earlyOffer.suite.id !== suite.id) throw illegalParameter('server changed the cipher suite of a 0-RTT resumption');
+      }
+    } else if (this.client.verifier === undefined) {
+      throw new TlsProtocolError('tls: the server did not accept our PSK, and no certificate verification is configured', AlertDescription.handshake_failure);
+    }
     const ks = findExtension(sh.extensions, ExtensionType.key_share);
-    if (!ks) throw new TlsProtocolError('tls: ServerHello has no key_share (PSK-only modes were not offered)', AlertDescription.missing_extension);
-    const entry = decodeKeyShareServerHello(ks);
-    const share = this.shares.find((s) => s.group === entry.group);
-    if (!share) throw illegalParameter(`server key share for group ${nameOf(NamedGroup, entry.group)}, which has no share of ours`);
-    const shared = share.agree(entry.keyExchange);
+    let shared: Uint8Array | undefined;
+    if (ks) {
+      const entry = decodeKeyShareServerHello(ks);
+      const share = this.shares.find((s) => s.group === entry.group);
+      if (!share) throw illegalParameter(`server key share for group ${nameOf(NamedGroup, entry.group)}, which has no share of ours`);
+      shared = share.agree(entry.keyExchange);
+      this.group = entry.group;
+    } else if (!psk || !this.client.pskModes.includes(PskKeyExchangeMode.psk_ke)) {
+      throw new TlsProtocolError('tls: ServerHello has no key_share (PSK-only key exchange was not offered)', AlertDescription.missing_extension);
+    }
 
     this.suite = suite;
-    this.group = entry.group;
+    this.selectedPsk = psk;
     this.transcript.start(suite.hash);
     this.transcript.add(raw);
     const ks2 = new KeySchedule(this.provider, suite.hash);
-    ks2.early();
-    ks2.handshake(shared);
+    ks2.early(psk?.psk);
+    ks2.handshake(shared ?? new Uint8Array(ks2.hashLength));
     const th = this.transcript.current();
     this.clientHandshakeSecret = ks2.clientHandshakeTrafficSecret(th);
     this.serverHandshakeSecret = ks2.serverHandshakeTrafficSecret(th);
@@ -189,6 +262,10 @@ export class TlsClient extends TlsConnection {
     this.keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', this.clientHandshakeSecret);
     this.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', this.serverHandshakeSecret);
     this.setReadSecret(suite, this.serverHandshakeSecret);
+    if (psk?.session) {
+      this.peerChain = psk.session.peerCertificates.map((c) => c.slice());
+      this.serverCertType = psk.session.certificateType;
+    }
     this.state = 'wait_ee';
   }
 
@@ -207,9 +284,21 @@ export class TlsClient extends TlsConnection {
     if (group === undefined && !cookie) throw illegalParameter('HelloRetryRequest would not change the ClientHello');
     this.helloRetry = true;
     this.hrrSuite = suite.id;
+    if (this.earlyOffer) {
+      // 0-RTT is abandoned after a retry: back to plaintext records, early data to be sent again later.
+      this.endEarlyWrite(false);
+      this.clearWriteSecret();
+      this.earlyData = 'rejected';
+      this.earlyOffer = undefined;
+      if (this.transcript.isStarted && this.transcript.hashLength !== this.provider.hash(suite.hash).outputLength) {
+        throw illegalParameter('HelloRetryRequest cipher suite has another hash than the 0-RTT offer');
+      }
+    }
     this.transcript.start(suite.hash);
     this.transcript.rewriteForHelloRetry();
     this.transcript.add(raw);
+    // RFC 8446 section 4.1.4: keep only PSKs usable with the retry's suite.
+    this.psks = this.psks.filter((p) => p.hash === suite.hash);
     if (cookie) this.cookie = decodeCookie(cookie);
     if (group !== undefined) this.shares = [this.provider.keyExchange(group as NamedGroup)!.generate(this.cfg.random)];
     if (this.compat) this.sendCcsOnce();
@@ -233,21 +322,39 @@ export class TlsClient extends TlsConnection {
       this.peerRecordSizeLimit = Math.min(decodeRecordSizeLimit(rsl), 16385);
       this.ownRecordSizeLimit = this.cfg.recordSizeLimit;
     }
+    const early = findExtension(ee.extensions, ExtensionType.early_data);
+    if (early) {
+      decodeEarlyDataIndication(early);
+      // RFC 8446 section 4.2.10: acceptance is only valid for the first PSK, resumed with the ticket's suite and ALPN.
+      const first = this.psks[0];
+      if (this.selectedPsk !== first || this.suite!.id !== this.earlyOffer!.suite.id || this.alpn !== first!.session!.alpn) {
+        throw illegalParameter('server accepted 0-RTT data for a different PSK, cipher suite or ALPN protocol');
+      }
+      this.earlyData = 'accepted';
+    }
+    const sct = findExtension(ee.extensions, ExtensionType.server_certificate_type);
+    if (sct) this.serverCertType = certificateKind(decodeSelectedCertificateType(sct), 'server');
+    const cct = findExtension(ee.extensions, ExtensionType.client_certificate_type);
+    if (cct) this.clientCertType = certificateKind(decodeSelectedCertificateType(cct), 'client');
     this.transcript.add(raw);
-    this.state = 'wait_cert_cr';
+    this.state = this.selectedPsk ? 'wait_finished' : 'wait_cert_cr';
   }
 
   private onCertificateRequest(body: Uint8Array, raw: Uint8Array): void {
     const cr = decodeCertificateRequest(body);
     // RFC 8446 section 4.3.2: the context is empty during the handshake.
     if (cr.context.length !== 0) throw illegalParameter('CertificateRequest context must be empty during the handshake');
+    this.checkCertificateRequest(cr);
+    this.certificateRequest = cr;
+    this.transcript.add(raw);
+    this.state = 'wait_cert';
+  }
+
+  private checkCertificateRequest(cr: CertificateRequest): void {
     checkPeerExtensions('certificate_request', cr.extensions, this.offered);
     if (!findExtension(cr.extensions, ExtensionType.signature_algorithms)) {
       throw new TlsProtocolError('tls: CertificateRequest without signature_algorithms', AlertDescription.missing_extension);
     }
-    this.certificateRequest = cr;
-    this.transcript.add(raw);
-    this.state = 'wait_cert';
   }
 
   private onCertificate(body: Uint8Array, raw: Uint8Array): void {
@@ -255,30 +362,19 @@ export class TlsClient extends TlsConnection {
     if (cert.context.length !== 0) throw illegalParameter('server Certificate has a non-empty request context');
     // RFC 8446 section 4.4.2.4: an empty server Certificate is a decode_error.
     if (cert.entries.length === 0) throw decodeError('server sent an empty Certificate message');
-    for (const e of cert.entries) checkPeerExtensions('certificate', e.extensions, new Set());
-    this.peerChain = cert.entries.map((e) => e.data.slice());
-    try {
-      this.verifier.verify(this.peerChain, { serverName: this.servername, now: this.cfg.now(), peer: 'server', provider: this.provider });
-    } catch (e) {
-      // rejectUnauthorized: false (Node's semantics): note the refusal, finish the handshake.
-      if (this.rejectUnauthorized || !(e instanceof TlsCertificateError)) throw e;
-      this.authorizationError = e;
-    }
-    this.peerKey = this.provider.publicKeyFromSpki(certificateSpki(this.peerChain[0]!));
+    const peer = checkPeerCertificate(cert, {
+      peer: 'server', kind: this.serverCertType, verifier: this.client.verifier!, reject: this.rejectUnauthorized,
+      serverName: this.servername, now: this.cfg.now(), provider: this.provider,
+    });
+    this.peerChain = peer.chain;
+    this.peerKey = peer.key;
+    this.authorizationError = peer.authorizationError;
     this.transcript.add(raw);
     this.state = 'wait_cv';
   }
 
   private onCertificateVerify(body: Uint8Array, raw: Uint8Array): void {
-    const cv = decodeCertificateVerify(body);
-    if (!CERTIFICATE_VERIFY_SCHEMES.includes(cv.scheme)) {
-      throw illegalParameter(`CertificateVerify uses scheme ${nameOf(SignatureScheme, cv.scheme)}, which was not offered for it`);
-    }
-    const content = certificateVerifyContent('server', this.transcript.current());
-    if (!this.peerKey!.verify(cv.scheme as SignatureScheme, content, cv.signature)) {
-      throw new TlsProtocolError(`tls: server CertificateVerify signature (${nameOf(SignatureScheme, cv.scheme)}) does not verify`, AlertDescription.decrypt_error);
-    }
-    this.peerScheme = cv.scheme;
+    this.peerScheme = checkCertificateVerify(body, 'server', this.peerKey!, this.transcript.current());
     this.transcript.add(raw);
     this.state = 'wait_finished';
   }
@@ -302,14 +398,16 @@ export class TlsClient extends TlsConnection {
     this.setExporterSecret(exporter);
     this.setReadSecret(suite, serverApp);
 
+    if (this.earlyData === 'accepted') {
+      // RFC 8446 section 4.5: EndOfEarlyData, under the early keys, ends 0-RTT.
+      const eoed = encodeHandshake(HandshakeType.end_of_early_data, encodeEndOfEarlyData());
+      this.transcript.add(eoed);
+      this.queueHandshake(eoed);
+    }
+    this.endEarlyWrite(this.earlyData === 'accepted');
     if (this.compat) this.sendCcsOnce();
     this.setWriteSecret(suite, this.clientHandshakeSecret!);
-    if (this.certificateRequest) {
-      // No client certificate configured: an empty Certificate (RFC 8446 section 4.4.2).
-      const c = encodeHandshake(HandshakeType.certificate, encodeCertificate({ context: this.certificateRequest.context, entries: [] }));
-      this.transcript.add(c);
-      this.queueHandshake(c);
-    }
+    if (this.certificateRequest) this.answerCertificateRequest(this.certificateRequest, this.transcript, false);
     const mine = encodeHandshake(
       HandshakeType.finished,
       encodeFinished({ verifyData: finishedVerifyData(this.provider, suite.hash, this.clientHandshakeSecret!, this.transcript.current()) }),
@@ -317,26 +415,89 @@ export class TlsClient extends TlsConnection {
     this.transcript.add(mine);
     this.queueHandshake(mine);
     this.setWriteSecret(suite, clientApp);
-    schedule.resumptionMasterSecret(this.transcript.current());
+    this.resumptionSecret = schedule.resumptionMasterSecret(this.transcript.current());
     this.state = 'connected';
     this.completeHandshake(this.describe());
   }
 
-  private onPostHandshake(type: number, body: Uint8Array): void {
+  /** Certificate and (when not empty) CertificateVerify answering `cr`, added to `transcript` and queued. */
+  private answerCertificateRequest(cr: CertificateRequest, transcript: Transcript, postHandshake: boolean): void {
+    const sa = findExtension(cr.extensions, ExtensionType.signature_algorithms)!;
+    const schemes = decodeSignatureAlgorithms(sa);
+    const ca = findExtension(cr.extensions, ExtensionType.certificate_authorities);
+    const authorities = ca ? decodeCertificateAuthorities(ca).map((n) => n.slice()) : [];
+    const kind: CertificateKind = postHandshake ? 'x509' : this.clientCertType;
+    let identity = clientIdentity(this.config, { authorities, signatureSchemes: schemes.map((s) => nameOf(SignatureScheme, s)), postHandshake }, this.provider);
+    if (identity && kind === 'x509' && identity.chain.length === 0) identity = undefined;
+    const scheme = identity ? chooseScheme(identity, schemes) : undefined;
+    // RFC 8446 section 4.4.2: no suitable certificate, an empty Certificate message.
+    const use = scheme === undefined ? undefined : identity;
+    const cert = ownCertificateMessage(use, kind, cr.context);
+    transcript.add(cert);
+    this.queueHandshake(cert);
+    if (use) {
+      const cv = ownCertificateVerify(use, scheme!, 'client', transcript.current(), this.cfg.injectedRandom);
+      transcript.add(cv);
+      this.queueHandshake(cv);
+    }
+  }
+
+  private onPostHandshake(type: number, body: Uint8Array, raw: Uint8Array): void {
     switch (type) {
-      case HandshakeType.new_session_ticket: {
-        // Resumption is not offered yet: a well-formed ticket is reported and dropped.
-        const t = decodeNewSessionTicket(body);
-        checkPeerExtensions('new_session_ticket', t.extensions, new Set());
-        this.emit({ type: 'newSessionTicket', lifetime: t.lifetime });
-        return;
-      }
+      case HandshakeType.new_session_ticket:
+        return this.onNewSessionTicket(body);
       case HandshakeType.key_update:
         return this.onKeyUpdate(body);
+      case HandshakeType.certificate_request:
+        return this.onPostHandshakeCertificateRequest(body, raw);
       default:
-        // post_handshake_auth was not offered, so a CertificateRequest is unexpected too.
         throw unexpectedMessage(`unexpected ${nameOf(HandshakeType, type)} after the handshake`);
     }
+  }
+
+  /** RFC 8446 section 4.6.1: keeps the ticket, with the PSK it stands for, in the session store. */
+  private onNewSessionTicket(body: Uint8Array): void {
+    const t = decodeNewSessionTicket(body);
+    checkPeerExtensions('new_session_ticket', t.extensions, new Set());
+    const early = findExtension(t.extensions, ExtensionType.early_data);
+    const maxEarlyData = early ? decodeMaxEarlyDataSize(early) : 0;
+    this.emit({ type: 'newSessionTicket', lifetime: t.lifetime });
+    const store = this.client.store;
+    // A lifetime of zero means "discard at once" (section 4.6.1).
+    if (!store || t.lifetime === 0) return;
+    const suite = this.suite!;
+    const session: StoredSession = {
+      ticket: t.ticket.slice(),
+      suite: suite.id,
+      psk: resumptionPsk(this.provider, suite.hash, this.resumptionSecret!, t.nonce),
+      receivedAt: this.cfg.now(),
+      lifetime: Math.min(t.lifetime, MAX_TICKET_LIFETIME),
+      ageAdd: t.ageAdd,
+      maxEarlyData,
+      alpn: this.alpn,
+      serverName: this.servername,
+      peerCertificates: this.peerChain,
+      certificateType: this.serverCertType,
+    };
+    store.put(this.client.sessionKey, session);
+  }
+
+  /** RFC 8446 section 4.6.2: answers with Certificate, CertificateVerify and Finished under the application keys. */
+  private onPostHandshakeCertificateRequest(body: Uint8Array, raw: Uint8Array): void {
+    if (!this.client.postHandshakeAuth) throw unexpectedMessage('CertificateRequest after the handshake, which we did not offer');
+    const cr = decodeCertificateRequest(body);
+    if (cr.context.length === 0) throw illegalParameter('post-handshake CertificateRequest with an empty context');
+    this.checkCertificateRequest(cr);
+    if (this.writeClosed) return; // we can no longer answer
+    const transcript = this.transcript.clone();
+    transcript.add(raw);
+    this.answerCertificateRequest(cr, transcript, true);
+    const fin = encodeHandshake(
+      HandshakeType.finished,
+      encodeFinished({ verifyData: finishedVerifyData(this.provider, this.suite!.hash, this.writeSecret, transcript.current()) }),
+    );
+    this.queueHandshake(fin);
+    this.flushHandshake();
   }
 
   private sendCcsOnce(): void {
@@ -346,16 +507,29 @@ export class TlsClient extends TlsConnection {
   }
 
   private describe(): SessionInfo {
+    const psk = this.selectedPsk;
     return {
       version: 'TLSv1.3',
       cipherSuite: this.suite!.name,
-      group: nameOf(NamedGroup, this.group!),
+      group: this.group === undefined ? undefined : nameOf(NamedGroup, this.group),
       peerSignatureScheme: this.peerScheme === undefined ? undefined : nameOf(SignatureScheme, this.peerScheme),
       alpnProtocol: this.alpn,
       serverName: this.servername,
       peerCertificates: this.peerChain,
+      certificateType: this.serverCertType,
       helloRetry: this.helloRetry,
+      resumed: psk?.kind === 'resumption',
+      psk: psk?.kind,
+      pskIdentity: psk?.kind === 'external' ? new TextDecoder().decode(psk.identity) : undefined,
+      earlyData: this.earlyData,
       ...(this.authorizationError ? { authorizationError: this.authorizationError } : {}),
     };
   }
+}
+
+/** The certificate type a server chose (RFC 7250); only the two we know are acceptable. */
+function certificateKind(type: number, whose: string): CertificateKind {
+  if (type === CertificateType.RawPublicKey) return 'raw';
+  if (type === CertificateType.X509) return 'x509';
+  throw illegalParameter(`server chose ${whose} certificate type ${type}, which was not offered`);
 }

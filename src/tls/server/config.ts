@@ -1,77 +1,168 @@
 /**
- * Server options: the certificate chain and key it presents, and what it negotiates.
+ * Server options: the identity it presents, whether and how it authenticates clients, and
+ * what it offers for resumption, 0-RTT and external PSKs.
  */
 import type { CommonConfig } from '../config.js';
-import { equalBytes } from '../codec/bytes.js';
-import type { CryptoProvider, SigningKey } from '../crypto/provider.js';
-import { pemDecode } from '../crypto/pem.js';
+import { PskKeyExchangeMode } from '../constants.js';
+import type { CryptoProvider } from '../crypto/provider.js';
 import { TlsMisuseError } from '../errors.js';
-import { certificateSpki } from '../x509/spki.js';
+import { loadIdentity, type CertificateOption, type Identity, type PrivateKeyOption } from '../identity.js';
+import { parseCaOption, caVerifier, type CaOption } from '../x509/ca-verifier.js';
+import { pinningVerifier, type PinOptions } from '../x509/pinning.js';
+import type { CertificateVerifier } from '../x509/verifier.js';
+import { SingleUseTickets, TicketKeys, type AntiReplay } from '../resumption/index.js';
+import { pskModeValues, type PskMode } from '../handshake/psk-modes.js';
 
 /** Options of a TLS server. */
 export interface ServerConfig extends CommonConfig {
-  /** The certificate chain, leaf first: PEM text (one or more CERTIFICATE blocks) or DER certificates. */
-  cert: string | readonly Uint8Array[];
+  /**
+   * The certificate chain, leaf first: PEM text (one or more CERTIFICATE blocks) or DER
+   * certificates. Optional with `rawPublicKey` or when only external PSKs are accepted.
+   */
+  cert?: CertificateOption;
   /**
    * The leaf's private key: PEM text, DER PKCS#8, or a loaded key (`provider.loadPrivateKey`).
    * Text and DER are parsed for every connection, so a server making many should load it once.
    */
-  key: string | Uint8Array | SigningKey;
+  key?: PrivateKeyOption;
+  /** Ask clients for a certificate (CertificateRequest, RFC 8446 section 4.3.2). Default false. */
+  requestCert?: boolean;
+  /**
+   * With `requestCert` (default true): a client that sends no certificate is refused with
+   * certificate_required, one that fails verification with the verifier's alert. When false,
+   * as in Node, the handshake completes and `session.authorizationError` says why.
+   */
+  rejectUnauthorized?: boolean;
+  /**
+   * CAs trusted to issue client certificates (validated for clientAuth, RFC 5280); their
+   * subject names go in the request's certificate_authorities (RFC 8446 section 4.2.4).
+   */
+  ca?: CaOption;
+  /** Accept clients whose leaf certificate or public key matches a pin (peer-to-peer use). */
+  pins?: PinOptions;
+  /** Decides on client certificates, replacing `ca` and `pins`. */
+  verifier?: CertificateVerifier;
+  /**
+   * NewSessionTickets sent after each full or resumed handshake (RFC 8446 section 4.6.1);
+   * default 2, 0 turns resumption off.
+   */
+  tickets?: number;
+  /** Ticket lifetime in seconds; default 7200, at most 604800 (7 days). */
+  ticketLifetime?: number;
+  /**
+   * The keys tickets are sealed under. Default: one rotating key set per options object, so
+   * connections made from the same options resume each other's sessions.
+   */
+  ticketKeys?: TicketKeys;
+  /**
+   * Bytes of 0-RTT data accepted on a resumed connection (RFC 8446 section 4.2.10); default 0,
+   * no 0-RTT. Early data can be replayed by an attacker: accept it only for idempotent requests.
+   */
+  maxEarlyData?: number;
+  /** Anti-replay for 0-RTT (RFC 8446 section 8); default single-use tickets per options object. */
+  antiReplay?: AntiReplay;
+  /**
+   * Resolves an external PSK identity to its key, or null to refuse it. The identity is given
+   * decoded as UTF-8 and as sent.
+   */
+  pskCallback?: (identity: string, identityBytes: Uint8Array) => Uint8Array | null | undefined;
+  /** The hash external PSKs are used with; default 'sha256' (so SHA-256 cipher suites). */
+  pskHash?: 'sha256' | 'sha384';
+  /** PSK key exchange modes accepted; default ['psk_dhe_ke']. 'psk_ke' gives no forward secrecy. */
+  pskModes?: readonly PskMode[];
+  /**
+   * Use RFC 7250 raw public keys when the client asks: present the key alone, and accept a
+   * client's raw key (checked against `pins.spkiSha256` or `verifier.verifyRawPublicKey`).
+   */
+  rawPublicKey?: boolean;
 }
 
-/** A server identity: a chain and the key matching its leaf. */
-export interface ServerIdentity {
-  readonly chain: readonly Uint8Array[];
-  readonly key: SigningKey;
+/** How a server checks client certificates. */
+export interface ClientAuthPolicy {
+  readonly verifier: CertificateVerifier;
+  /** rejectUnauthorized: refuse a client with no or a bad certificate. */
+  readonly required: boolean;
+  /** DER subject names for certificate_authorities (empty when `ca` is not given). */
+  readonly authorities: readonly Uint8Array[];
 }
 
-/** A decoded certificate chain and its leaf's SubjectPublicKeyInfo. */
-interface Chain {
-  readonly chain: readonly Uint8Array[];
-  readonly leafSpki: Uint8Array;
+/** Server options resolved once per options object (see {@link resolveServer}). */
+export interface ResolvedServer {
+  readonly clientAuth: ClientAuthPolicy | undefined;
+  readonly tickets: number;
+  readonly ticketLifetime: number;
+  readonly ticketKeys: TicketKeys;
+  readonly antiReplay: AntiReplay;
+  readonly maxEarlyData: number;
+  readonly pskCallback: ServerConfig['pskCallback'];
+  readonly pskHash: 'sha256' | 'sha384';
+  readonly pskModes: ReadonlySet<number>;
+  readonly rawPublicKey: boolean;
 }
+
+const resolved = new WeakMap<ServerConfig, ResolvedServer>();
 
 /**
- * Chains already decoded, by the `cert` value they came from: servers commonly build a new
- * config per connection from the same `cert`, and parsing the leaf certificate to check the
- * key against it costs more than the rest of a handshake. DER arrays are remembered by
- * identity (weakly); PEM text by value, a few of them.
+ * Checks the server options and fills in defaults, once per options object: the client CA
+ * store, ticket keys and anti-replay state are shared by every connection made from it.
+ * Throws TlsMisuseError naming a bad option.
  */
-const chainsByArray = new WeakMap<readonly Uint8Array[], Chain>();
-const chainsByPem = new Map<string, Chain>();
-const PEM_CHAINS_KEPT = 16;
-
-/** The decoded chain of `cert`, from the cache when this `cert` was seen before. */
-function chainOf(cert: ServerConfig['cert']): Chain {
-  const hit = typeof cert === 'string' ? chainsByPem.get(cert) : chainsByArray.get(cert);
-  if (hit !== undefined) return hit;
-  const chain =
-    typeof cert === 'string'
-      ? pemDecode(cert)
-          .filter((b) => b.label === 'CERTIFICATE')
-          .map((b) => b.der)
-      : cert.map((der) => der.slice());
-  if (chain.length === 0) throw new TlsMisuseError('tls: cert holds no CERTIFICATE');
-  const decoded: Chain = { chain: Object.freeze(chain), leafSpki: certificateSpki(chain[0]!) };
-  if (typeof cert === 'string') {
-    if (chainsByPem.size >= PEM_CHAINS_KEPT) chainsByPem.delete(chainsByPem.keys().next().value!);
-    chainsByPem.set(cert, decoded);
-  } else {
-    chainsByArray.set(cert, decoded);
+export function resolveServer(c: ServerConfig, provider: CryptoProvider): ResolvedServer {
+  const hit = resolved.get(c);
+  if (hit) return hit;
+  const tickets = intIn(c.tickets, 2, 0, 16, 'tickets');
+  const ticketLifetime = intIn(c.ticketLifetime, 7200, 1, 604800, 'ticketLifetime');
+  const ticketKeys = c.ticketKeys ?? new TicketKeys({ provider, random: c.random, now: c.now });
+  if (ticketLifetime * 1000 > ticketKeys.rotateAfter) {
+    throw new TlsMisuseError(`tls: ticketLifetime ${ticketLifetime} s exceeds the ticket key rotation period (${ticketKeys.rotateAfter / 1000} s)`);
   }
-  return decoded;
+  const r: ResolvedServer = {
+    clientAuth: c.requestCert ? clientAuthPolicy(c) : undefined,
+    tickets,
+    ticketLifetime,
+    ticketKeys,
+    antiReplay: c.antiReplay ?? new SingleUseTickets(),
+    maxEarlyData: intIn(c.maxEarlyData, 0, 0, 0xffffffff, 'maxEarlyData'),
+    pskCallback: c.pskCallback,
+    pskHash: c.pskHash ?? 'sha256',
+    pskModes: new Set(pskModeValues(c.pskModes)),
+    rawPublicKey: c.rawPublicKey ?? false,
+  };
+  if (r.pskHash !== 'sha256' && r.pskHash !== 'sha384') throw new TlsMisuseError(`tls: pskHash must be 'sha256' or 'sha384'`);
+  if (r.maxEarlyData > 0 && tickets === 0) throw new TlsMisuseError('tls: maxEarlyData needs tickets (0-RTT is offered on resumption)');
+  if (!r.pskModes.has(PskKeyExchangeMode.psk_dhe_ke) && !r.pskModes.has(PskKeyExchangeMode.psk_ke)) throw new TlsMisuseError('tls: pskModes is empty');
+  resolved.set(c, r);
+  return r;
+}
+
+function clientAuthPolicy(c: ServerConfig): ClientAuthPolicy {
+  const given = [c.verifier, c.pins, c.ca].filter((x) => x !== undefined).length;
+  if (given === 0) throw new TlsMisuseError('tls: requestCert needs ca, pins or a verifier to check client certificates with');
+  if (c.verifier && given > 1) throw new TlsMisuseError('tls: a custom verifier replaces ca and pins; give either');
+  const verifier =
+    c.verifier ??
+    (c.ca === undefined ? pinningVerifier(c.pins!) : caVerifier({ ca: c.ca, purpose: 'client', spkiPins: c.pins?.spkiSha256 }));
+  if (c.ca !== undefined && c.pins?.certSha256?.length) throw new TlsMisuseError('tls: with ca, only pins.spkiSha256 can be combined');
+  const authorities = c.ca === undefined ? [] : parseCaOption(c.ca).map((p) => p.subject.der);
+  return { verifier, required: c.rejectUnauthorized ?? true, authorities };
 }
 
 /**
- * Loads and cross-checks the chain and key; throws TlsMisuseError naming what is wrong. The
- * decoded chain is cached per `cert` value (see {@link chainOf}); a key given as PEM or DER is
- * parsed each time, so a server making many connections should pass a loaded key
- * (`provider.loadPrivateKey(pem)`).
+ * Loads the server's certificate identity, or undefined when it has none (external PSKs
+ * only). Throws TlsMisuseError when options are missing or do not match.
  */
-export function loadServerIdentity(c: ServerConfig, provider: CryptoProvider): ServerIdentity {
-  if (c.cert === undefined || c.key === undefined) throw new TlsMisuseError('tls: a server needs both cert and key');
-  const { chain, leafSpki } = chainOf(c.cert);
-  const key = typeof c.key === 'string' || c.key instanceof Uint8Array ? provider.loadPrivateKey(c.key) : c.key;
-  if (!equalBytes(leafSpki, key.spki)) throw new TlsMisuseError('tls: key does not match the leaf certificate of cert');
-  return { chain, key };
+export function loadServerIdentity(c: ServerConfig, provider: CryptoProvider): Identity | undefined {
+  if (c.key === undefined) {
+    if (c.cert !== undefined) throw new TlsMisuseError('tls: cert given without its key');
+    if (!c.pskCallback) throw new TlsMisuseError('tls: a server needs cert and key (or key with rawPublicKey, or a pskCallback)');
+    return undefined;
+  }
+  if (c.cert === undefined && !c.rawPublicKey) throw new TlsMisuseError('tls: a server needs both cert and key (key alone only with rawPublicKey)');
+  return loadIdentity(c.cert, c.key, provider);
+}
+
+function intIn(v: number | undefined, dflt: number, min: number, max: number, name: string): number {
+  if (v === undefined) return dflt;
+  if (!Number.isInteger(v) || v < min || v > max) throw new TlsMisuseError(`tls: ${name} must be an integer in ${min}..${max}, got ${v}`);
+  return v;
 }

@@ -1,7 +1,8 @@
 /**
  * The TLS 1.3 server state machine (RFC 8446 section 2): ClientHello checks and negotiation,
- * HelloRetryRequest when the client's key shares miss our groups, the server flight, and the
- * client's Finished.
+ * PSK selection (resumption and external), HelloRetryRequest when the client's key shares miss
+ * our groups, the server flight, 0-RTT, client authentication (in the handshake and after
+ * it), the client's Finished and session tickets.
  */
 import {
   AlertDescription, ExtensionType, HandshakeType, HELLO_RETRY_REQUEST_RANDOM, NamedGroup, ProtocolVersion, SignatureScheme, nameOf,
@@ -9,28 +10,36 @@ import {
 import { equalBytes } from '../codec/bytes.js';
 import { resolveCommon } from '../config.js';
 import { TlsConnection } from '../connection.js';
-import { TlsProtocolError, illegalParameter, unexpectedMessage } from '../errors.js';
+import { TlsCertificateError, TlsMisuseError, TlsProtocolError, illegalParameter, unexpectedMessage } from '../errors.js';
 import { Transcript } from '../handshake/transcript.js';
-import { certificateVerifyContent } from '../handshake/verify.js';
+import { OFFERED_SIGNATURE_SCHEMES } from '../handshake/verify.js';
+import {
+  checkCertificateVerify, checkPeerCertificate, chooseScheme, ownCertificateMessage, ownCertificateVerify, type CertificateKind,
+} from '../handshake/peer-auth.js';
+import type { Identity } from '../identity.js';
 import { KeySchedule, finishedVerifyData } from '../keys/schedule.js';
 import { encodeHandshake } from '../messages/handshake.js';
 import { decodeClientHello } from '../messages/client-hello.js';
 import { encodeServerHello } from '../messages/server-hello.js';
 import { encodeEncryptedExtensions } from '../messages/encrypted-extensions.js';
-import { encodeCertificate } from '../messages/certificate.js';
-import { encodeCertificateVerify } from '../messages/certificate-verify.js';
+import { decodeCertificate } from '../messages/certificate.js';
+import { encodeCertificateRequest } from '../messages/certificate-request.js';
+import { decodeEndOfEarlyData } from '../messages/end-of-early-data.js';
 import { decodeFinished, encodeFinished } from '../messages/finished.js';
 import {
-  decodeAlpn, decodeKeyShareClientHello, decodeSupportedVersionsClient, decodeCookie, decodeSupportedGroups, decodeRecordSizeLimit,
-  decodeServerName, decodeSignatureAlgorithms, encodeAlpn, encodeKeyShareHelloRetryRequest, encodeRecordSizeLimit,
-  encodeKeyShareServerHello, encodeSupportedVersionsServer, findExtension,
+  CertificateType, decodeAlpn, decodeCertificateTypes, decodeKeyShareClientHello, decodeSupportedVersionsClient, decodeCookie, decodeSupportedGroups,
+  decodeRecordSizeLimit, decodeServerName, decodeSignatureAlgorithms, encodeAlpn, encodeCertificateAuthorities, encodeEarlyDataIndication,
+  encodeKeyShareHelloRetryRequest, encodeRecordSizeLimit, encodeKeyShareServerHello, encodeSelectedCertificateType, encodeSelectedIdentity,
+  encodeSignatureAlgorithms, encodeSupportedVersionsServer, findExtension,
 } from '../messages/index.js';
 import type { ClientHello, Extension } from '../messages/types.js';
 import type { SessionInfo } from '../session.js';
 import { cipherSuiteInfo, type CipherSuiteInfo } from '../suites.js';
-import { loadServerIdentity, type ServerConfig, type ServerIdentity } from './config.js';
+import { loadServerIdentity, resolveServer, type ResolvedServer, type ServerConfig } from './config.js';
+import { acceptsEarlyData, choosePsk, type PskChoice } from './psk.js';
+import { newSessionTickets } from './tickets.js';
 
-type State = 'wait_ch' | 'wait_ch2' | 'wait_finished' | 'connected';
+type State = 'wait_ch' | 'wait_ch2' | 'wait_eoed' | 'wait_cert' | 'wait_cv' | 'wait_finished' | 'connected';
 
 /** Early data we skip when we ignore a client's 0-RTT (RFC 8446 section 4.2.10). */
 const EARLY_DATA_SKIP_LIMIT = 1 << 16;
@@ -38,11 +47,33 @@ const EARLY_DATA_SKIP_LIMIT = 1 << 16;
 /** What the server chose from a ClientHello. */
 interface Choice {
   suite: CipherSuiteInfo;
-  group: NamedGroup;
+  group: NamedGroup | undefined;
   clientShare: Uint8Array | undefined;
-  scheme: SignatureScheme;
+  scheme: SignatureScheme | undefined;
   alpn: string | undefined;
   serverName: string | undefined;
+  psk: PskChoice | undefined;
+  /** Our certificate type (RFC 7250), when we authenticate with one. */
+  serverCertType: CertificateKind;
+  /** Set when a client certificate type was negotiated by extension. */
+  clientCertType: CertificateKind;
+  /** Whether client_certificate_type / server_certificate_type are answered in EncryptedExtensions. */
+  answerServerCertType: boolean;
+  answerClientCertType: boolean;
+  /** Schemes the client accepts for signatures (signature_algorithms). */
+  clientSchemes: readonly number[];
+}
+
+/** A client certificate exchange in progress, in the handshake or after it (RFC 8446 section 4.6.2). */
+interface ClientAuthExchange {
+  readonly context: Uint8Array;
+  readonly transcript: Transcript;
+  readonly postHandshake: boolean;
+  chain: Uint8Array[];
+  key: import('../crypto/provider.js').VerifyingKey | undefined;
+  scheme: number | undefined;
+  authorizationError: TlsCertificateError | undefined;
+  stage: 'cert' | 'cv' | 'finished';
 }
 
 /**
@@ -58,7 +89,8 @@ export class TlsServer extends TlsConnection {
   /** This end's role. */
   readonly role = 'server' as const;
   private state: State = 'wait_ch';
-  private readonly identity: ServerIdentity;
+  private readonly identity: Identity | undefined;
+  private readonly server: ResolvedServer;
   private readonly transcript: Transcript;
   private choice: Choice | undefined;
   private hrrCookie: Uint8Array | undefined;
@@ -69,26 +101,65 @@ export class TlsServer extends TlsConnection {
   private clientAppSecret: Uint8Array | undefined;
   private firstSessionId: Uint8Array | undefined;
   private helloRetry = false;
+  private earlyData: 'accepted' | 'rejected' | 'none' = 'none';
+  private clientOffersPha = false;
+  private auth: ClientAuthExchange | undefined;
+  private peerChain: Uint8Array[] = [];
+  private peerScheme: number | undefined;
+  private authorizationError: TlsCertificateError | undefined;
+  private phaCount = 0;
 
   constructor(config: ServerConfig) {
     const cfg = resolveCommon(config);
     super(cfg);
+    this.server = resolveServer(config, cfg.provider);
     this.identity = loadServerIdentity(config, cfg.provider);
     this.transcript = new Transcript(cfg.provider);
   }
 
+  /**
+   * Post-handshake client authentication (RFC 8446 section 4.6.2): sends a CertificateRequest;
+   * the client's answer arrives as a `peerCertificate` event (or ends the connection with an
+   * alert, by the same rules as in the handshake). Needs `requestCert`'s verification options
+   * (`ca`, `pins` or `verifier`) and a client that offered post_handshake_auth.
+   */
+  requestCertificate(): void {
+    if (!this.handshakeComplete) throw new TlsMisuseError('tls: requestCertificate() before the handshake completed');
+    if (!this.server.clientAuth) throw new TlsMisuseError('tls: requestCertificate() needs requestCert with ca, pins or a verifier');
+    if (!this.clientOffersPha) throw new TlsMisuseError('tls: the client did not offer post-handshake authentication');
+    if (this.auth) throw new TlsMisuseError('tls: a certificate request is already outstanding');
+    if (this.writeClosed) throw new TlsMisuseError('tls: requestCertificate() after closeWrite()');
+    const context = Uint8Array.of(++this.phaCount, ...this.cfg.random(7));
+    const cr = this.certificateRequest(context);
+    const transcript = this.transcript.clone();
+    transcript.add(cr);
+    this.auth = { context, transcript, postHandshake: true, chain: [], key: undefined, scheme: undefined, authorizationError: undefined, stage: 'cert' };
+    this.sendPostHandshake(cr);
+  }
+
   protected onHandshakeMessage(type: number, body: Uint8Array, raw: Uint8Array): void {
+    const expect = (t: number): void => {
+      if (type !== t) throw unexpectedMessage(`expected ${nameOf(HandshakeType, t)} in state ${this.state}, got ${nameOf(HandshakeType, type)}`);
+    };
     switch (this.state) {
       case 'wait_ch':
       case 'wait_ch2':
-        if (type !== HandshakeType.client_hello) throw unexpectedMessage(`expected client_hello, got ${nameOf(HandshakeType, type)}`);
+        expect(HandshakeType.client_hello);
         return this.onClientHello(body, raw);
+      case 'wait_eoed':
+        expect(HandshakeType.end_of_early_data);
+        return this.onEndOfEarlyData(body, raw);
+      case 'wait_cert':
+        expect(HandshakeType.certificate);
+        return this.onClientCertificate(body, raw);
+      case 'wait_cv':
+        expect(HandshakeType.certificate_verify);
+        return this.onClientCertificateVerify(body, raw);
       case 'wait_finished':
-        if (type !== HandshakeType.finished) throw unexpectedMessage(`expected finished, got ${nameOf(HandshakeType, type)}`);
+        expect(HandshakeType.finished);
         return this.onFinished(body, raw);
       case 'connected':
-        if (type === HandshakeType.key_update) return this.onKeyUpdate(body);
-        throw unexpectedMessage(`unexpected ${nameOf(HandshakeType, type)} after the handshake`);
+        return this.onPostHandshake(type, body, raw);
     }
   }
 
@@ -104,10 +175,18 @@ export class TlsServer extends TlsConnection {
       // A client that sends a session id wants middlebox compatibility mode (RFC 8446 appendix D.4).
       this.compat = ch.legacySessionId.length > 0;
     }
-    const choice = this.negotiate(ch, retry);
-    if (findExtension(ch.extensions, ExtensionType.early_data)) this.skipEarlyData(EARLY_DATA_SKIP_LIMIT);
-    if (!choice.clientShare) return this.sendHelloRetryRequest(ch, choice, raw);
+    const choice = this.negotiate(ch, raw, retry);
+    const offersEarly = findExtension(ch.extensions, ExtensionType.early_data) !== undefined;
+    if (choice.group !== undefined && !choice.clientShare) {
+      if (offersEarly) this.skipEarlyData(EARLY_DATA_SKIP_LIMIT);
+      return this.sendHelloRetryRequest(ch, choice, raw);
+    }
     if (retry && choice.group !== this.choice!.group) throw illegalParameter('second ClientHello changed the requested group');
+    if (offersEarly) {
+      const accept = choice.psk !== undefined && acceptsEarlyData(choice.psk, choice.alpn, retry || this.helloRetry, this.server, this.cfg.now());
+      this.earlyData = accept ? 'accepted' : 'rejected';
+      if (!accept) this.skipEarlyData(Math.max(EARLY_DATA_SKIP_LIMIT, this.server.maxEarlyData + 256));
+    }
     this.choice = choice;
     this.transcript.start(choice.suite.hash);
     this.transcript.add(raw);
@@ -136,20 +215,62 @@ export class TlsServer extends TlsConnection {
     if (findExtension(ch.extensions, ExtensionType.early_data)) throw illegalParameter('early_data in the second ClientHello');
   }
 
-  /** Chooses suite, group, signature scheme and ALPN from a ClientHello. */
-  private negotiate(ch: ClientHello, retry: boolean): Choice {
+  /** Chooses PSK, suite, group, signature scheme, certificate types and ALPN from a ClientHello. */
+  private negotiate(ch: ClientHello, raw: Uint8Array, retry: boolean): Choice {
     const c = this.cfg;
-    const suiteId = c.cipherSuites.find((s) => ch.cipherSuites.includes(s));
-    if (suiteId === undefined) throw new TlsProtocolError('tls: no cipher suite in common', AlertDescription.handshake_failure);
-    const suite = cipherSuiteInfo(suiteId)!;
-    if (retry && suite.id !== this.choice!.suite.id) throw illegalParameter('second ClientHello no longer offers the chosen cipher suite');
+    const sni = findExtension(ch.extensions, ExtensionType.server_name);
+    const serverName = sni ? decodeServerName(sni) : undefined;
+    const retrySuite = retry ? this.choice!.suite : undefined;
+    const psk = choosePsk({
+      ch, raw, transcript: this.transcript, retrySuite, suites: c.cipherSuites, serverName, server: this.server,
+      provider: this.provider, now: c.now(), pskOnly: this.identity === undefined,
+    });
+
+    let suite: CipherSuiteInfo;
+    if (psk) suite = psk.suite;
+    else {
+      const suiteId = c.cipherSuites.find((s) => ch.cipherSuites.includes(s));
+      if (suiteId === undefined) throw new TlsProtocolError('tls: no cipher suite in common', AlertDescription.handshake_failure);
+      suite = cipherSuiteInfo(suiteId)!;
+      if (retry && suite.id !== this.choice!.suite.id) throw illegalParameter('second ClientHello no longer offers the chosen cipher suite');
+    }
+    if (!psk && this.identity === undefined) {
+      throw new TlsProtocolError('tls: client offers no PSK and we have no certificate', AlertDescription.handshake_failure);
+    }
 
     const sa = findExtension(ch.extensions, ExtensionType.signature_algorithms);
-    if (!sa) throw new TlsProtocolError('tls: ClientHello has no signature_algorithms', AlertDescription.missing_extension);
-    const offeredSchemes = decodeSignatureAlgorithms(sa);
-    const scheme = offeredSchemes.find((s) => this.identity.key.schemes.includes(s as SignatureScheme));
-    if (scheme === undefined) throw new TlsProtocolError(`tls: client accepts no signature scheme our ${this.identity.key.type} key can make`, AlertDescription.handshake_failure);
+    const clientSchemes = sa ? decodeSignatureAlgorithms(sa) : [];
+    let scheme: SignatureScheme | undefined;
+    if (!psk) {
+      // RFC 8446 section 4.2.3: certificate authentication needs signature_algorithms.
+      if (!sa) throw new TlsProtocolError('tls: ClientHello has no signature_algorithms', AlertDescription.missing_extension);
+      scheme = chooseScheme(this.identity!, clientSchemes);
+      if (scheme === undefined) throw new TlsProtocolError(`tls: client accepts no signature scheme our ${this.identity!.key.type} key can make`, AlertDescription.handshake_failure);
+    }
 
+    const { group, clientShare } = psk && !psk.dhe ? { group: undefined, clientShare: undefined } : this.chooseGroup(ch, retry);
+    const types = this.certificateTypes(ch, psk !== undefined);
+
+    let alpn: string | undefined;
+    const alpnExt = findExtension(ch.extensions, ExtensionType.application_layer_protocol_negotiation);
+    if (alpnExt && c.alpn.length > 0) {
+      const offered = decodeAlpn(alpnExt);
+      alpn = c.alpn.find((p) => offered.includes(p));
+      // RFC 7301 section 3.2.
+      if (alpn === undefined) throw new TlsProtocolError(`tls: client offers none of our ALPN protocols (${offered.join(', ')})`, AlertDescription.no_application_protocol);
+    }
+    const rsl = findExtension(ch.extensions, ExtensionType.record_size_limit);
+    if (rsl) {
+      this.peerRecordSizeLimit = Math.min(decodeRecordSizeLimit(rsl), 16385);
+      this.ownRecordSizeLimit = this.cfg.recordSizeLimit;
+    }
+    if (!retry) this.clientOffersPha = findExtension(ch.extensions, ExtensionType.post_handshake_auth) !== undefined;
+    return { suite, group, clientShare, scheme, alpn, serverName, psk, clientSchemes, ...types };
+  }
+
+  /** The (EC)DHE group and the client's share for it, if it sent one. */
+  private chooseGroup(ch: ClientHello, retry: boolean): { group: NamedGroup; clientShare: Uint8Array | undefined } {
+    const c = this.cfg;
     const sg = findExtension(ch.extensions, ExtensionType.supported_groups);
     const ks = findExtension(ch.extensions, ExtensionType.key_share);
     // RFC 8446 section 9.2: key_share and supported_groups go together; we need (EC)DHE.
@@ -160,34 +281,46 @@ export class TlsServer extends TlsConnection {
       if (!clientGroups.includes(s.group)) throw illegalParameter(`key share for group ${nameOf(NamedGroup, s.group)}, which is not in supported_groups`);
     }
     if (retry) {
-      const want = this.choice!.group;
+      const want = this.choice!.group!;
       if (shares.length !== 1 || shares[0]!.group !== want) throw illegalParameter(`second ClientHello must carry one key share, for ${nameOf(NamedGroup, want)}`);
     }
     // Prefer a group the client already sent a share for; fall back to a retry.
     let group = c.groups.find((g) => shares.some((s) => s.group === g));
-    let clientShare = group === undefined ? undefined : shares.find((s) => s.group === group)!.keyExchange;
+    const clientShare = group === undefined ? undefined : shares.find((s) => s.group === group)!.keyExchange;
     if (group === undefined) {
       group = c.groups.find((g) => clientGroups.includes(g));
       if (group === undefined) throw new TlsProtocolError('tls: no key exchange group in common', AlertDescription.handshake_failure);
       if (retry) throw illegalParameter('second ClientHello still has no usable key share');
     }
+    return { group, clientShare };
+  }
 
-    let alpn: string | undefined;
-    const alpnExt = findExtension(ch.extensions, ExtensionType.application_layer_protocol_negotiation);
-    if (alpnExt && c.alpn.length > 0) {
-      const offered = decodeAlpn(alpnExt);
-      alpn = c.alpn.find((p) => offered.includes(p));
-      // RFC 7301 section 3.2.
-      if (alpn === undefined) throw new TlsProtocolError(`tls: client offers none of our ALPN protocols (${offered.join(', ')})`, AlertDescription.no_application_protocol);
+  /** RFC 7250 section 4.2: the certificate types for each side, from what the client supports. */
+  private certificateTypes(ch: ClientHello, psk: boolean): Pick<Choice, 'serverCertType' | 'clientCertType' | 'answerServerCertType' | 'answerClientCertType'> {
+    const s = findExtension(ch.extensions, ExtensionType.server_certificate_type);
+    const cl = findExtension(ch.extensions, ExtensionType.client_certificate_type);
+    let serverCertType: CertificateKind = 'x509';
+    let answerServerCertType = false;
+    if (s && !psk) {
+      const types = decodeCertificateTypes(s);
+      const raw = this.server.rawPublicKey && types.includes(CertificateType.RawPublicKey);
+      const x509 = types.includes(CertificateType.X509) && this.identity!.chain.length > 0;
+      if (raw && (types.indexOf(CertificateType.RawPublicKey) < types.indexOf(CertificateType.X509) || !x509)) serverCertType = 'raw';
+      else if (!x509) throw new TlsProtocolError('tls: no server certificate type in common', AlertDescription.unsupported_certificate);
+      answerServerCertType = true;
+    } else if (!psk && this.identity!.chain.length === 0) {
+      throw new TlsProtocolError('tls: we have only a raw public key and the client does not accept one', AlertDescription.unsupported_certificate);
     }
-    const sni = findExtension(ch.extensions, ExtensionType.server_name);
-    const serverName = sni ? decodeServerName(sni) : undefined;
-    const rsl = findExtension(ch.extensions, ExtensionType.record_size_limit);
-    if (rsl) {
-      this.peerRecordSizeLimit = Math.min(decodeRecordSizeLimit(rsl), 16385);
-      this.ownRecordSizeLimit = this.cfg.recordSizeLimit;
+    let clientCertType: CertificateKind = 'x509';
+    let answerClientCertType = false;
+    if (cl && this.server.clientAuth && !psk) {
+      const types = decodeCertificateTypes(cl);
+      const raw = this.server.rawPublicKey && types.includes(CertificateType.RawPublicKey) && this.server.clientAuth.verifier.verifyRawPublicKey !== undefined;
+      if (raw) clientCertType = 'raw';
+      else if (!types.includes(CertificateType.X509)) throw new TlsProtocolError('tls: no client certificate type in common', AlertDescription.unsupported_certificate);
+      answerClientCertType = true;
     }
-    return { suite, group, clientShare, scheme: scheme as SignatureScheme, alpn, serverName };
+    return { serverCertType, clientCertType, answerServerCertType, answerClientCertType };
   }
 
   private hook(type: number, exts: Extension[], helloRetry: boolean): Extension[] {
@@ -201,7 +334,7 @@ export class TlsServer extends TlsConnection {
     const exts = this.hook(
       HandshakeType.server_hello,
       [
-        { type: ExtensionType.key_share, data: encodeKeyShareHelloRetryRequest(choice.group) },
+        { type: ExtensionType.key_share, data: encodeKeyShareHelloRetryRequest(choice.group!) },
         { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(ProtocolVersion.TLS13) },
       ],
       true,
@@ -226,55 +359,58 @@ export class TlsServer extends TlsConnection {
   }
 
   private sendServerFlight(ch: ClientHello, choice: Choice): void {
-    const { suite } = choice;
+    const { suite, psk } = choice;
     // Draw order (fixed, so injected randomness reproduces traces): key share, then random.
-    const share = this.provider.keyExchange(choice.group)!.generate(this.cfg.random);
-    const shared = share.agree(choice.clientShare!);
+    let shared: Uint8Array | undefined;
+    const shExts: Extension[] = [];
+    if (choice.group !== undefined) {
+      const share = this.provider.keyExchange(choice.group)!.generate(this.cfg.random);
+      shared = share.agree(choice.clientShare!);
+      shExts.push({ type: ExtensionType.key_share, data: encodeKeyShareServerHello({ group: choice.group, keyExchange: share.publicKey }) });
+    }
     const random = this.cfg.random(32);
-    const shExts = this.hook(
-      HandshakeType.server_hello,
-      [
-        { type: ExtensionType.key_share, data: encodeKeyShareServerHello({ group: choice.group, keyExchange: share.publicKey }) },
-        { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(ProtocolVersion.TLS13) },
-      ],
-      false,
-    );
+    shExts.push({ type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(ProtocolVersion.TLS13) });
+    if (psk) shExts.push({ type: ExtensionType.pre_shared_key, data: encodeSelectedIdentity(psk.index) });
     const sh = encodeHandshake(
       HandshakeType.server_hello,
       encodeServerHello({
         legacyVersion: ProtocolVersion.TLS12, random, legacySessionId: ch.legacySessionId, cipherSuite: suite.id,
-        compressionMethod: 0, extensions: shExts, isHelloRetryRequest: false,
+        compressionMethod: 0, extensions: this.hook(HandshakeType.server_hello, shExts, false), isHelloRetryRequest: false,
       }),
     );
+    const schedule = new KeySchedule(this.provider, suite.hash);
+    schedule.early(psk?.psk);
+    if (this.earlyData === 'accepted') {
+      const early = schedule.clientEarlyTrafficSecret(this.transcript.current());
+      this.keyLog('CLIENT_EARLY_TRAFFIC_SECRET', early);
+      this.setReadSecret(suite, early);
+      this.acceptEarlyData(Math.min(this.server.maxEarlyData, psk!.ticket!.maxEarlyData));
+    }
     this.transcript.add(sh);
     this.queueHandshake(sh);
     this.flushHandshake();
     if (this.compat) this.sendCcsOnce();
 
-    const schedule = new KeySchedule(this.provider, suite.hash);
-    schedule.early();
-    schedule.handshake(shared);
+    schedule.handshake(shared ?? new Uint8Array(schedule.hashLength));
     let th = this.transcript.current();
     const clientHs = schedule.clientHandshakeTrafficSecret(th);
     const serverHs = schedule.serverHandshakeTrafficSecret(th);
     this.keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', clientHs);
     this.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', serverHs);
     this.setWriteSecret(suite, serverHs);
-    this.setReadSecret(suite, clientHs);
+    if (this.earlyData !== 'accepted') this.setReadSecret(suite, clientHs);
 
-    const eeExts: Extension[] = [];
-    if (choice.alpn !== undefined) eeExts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([choice.alpn]) });
-    if (findExtension(ch.extensions, ExtensionType.record_size_limit)) {
-      eeExts.push({ type: ExtensionType.record_size_limit, data: encodeRecordSizeLimit(this.cfg.recordSizeLimit) });
+    this.sendMessage(encodeHandshake(HandshakeType.encrypted_extensions, encodeEncryptedExtensions({ extensions: this.hook(HandshakeType.encrypted_extensions, this.encryptedExtensions(ch, choice), false) })));
+    if (!psk) {
+      if (this.server.clientAuth) {
+        const cr = this.certificateRequest(new Uint8Array(0));
+        this.sendMessage(cr);
+        this.auth = { context: new Uint8Array(0), transcript: this.transcript, postHandshake: false, chain: [], key: undefined, scheme: undefined, authorizationError: undefined, stage: 'cert' };
+      }
+      this.sendMessage(ownCertificateMessage(this.identity, choice.serverCertType, new Uint8Array(0)));
+      this.sendMessage(ownCertificateVerify(this.identity!, choice.scheme!, 'server', this.transcript.current(), this.cfg.injectedRandom));
     }
-    if (choice.serverName !== undefined) eeExts.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
-    this.sendMessage(HandshakeType.encrypted_extensions, encodeEncryptedExtensions({ extensions: this.hook(HandshakeType.encrypted_extensions, eeExts, false) }));
-    this.sendMessage(HandshakeType.certificate, encodeCertificate({ context: new Uint8Array(0), entries: this.identity.chain.map((data) => ({ data, extensions: [] })) }));
-    // Only an injected random is passed: signatures must then be reproducible (RFC 6979 ECDSA,
-    // RSA-PSS salt from it); otherwise the key may use its own randomness (OpenSSL's ECDSA).
-    const signature = this.identity.key.sign(choice.scheme, certificateVerifyContent('server', this.transcript.current()), this.cfg.injectedRandom);
-    this.sendMessage(HandshakeType.certificate_verify, encodeCertificateVerify({ scheme: choice.scheme, signature }));
-    this.sendMessage(HandshakeType.finished, encodeFinished({ verifyData: finishedVerifyData(this.provider, suite.hash, serverHs, this.transcript.current()) }));
+    this.sendMessage(encodeHandshake(HandshakeType.finished, encodeFinished({ verifyData: finishedVerifyData(this.provider, suite.hash, serverHs, this.transcript.current()) })));
 
     schedule.master();
     th = this.transcript.current();
@@ -288,13 +424,82 @@ export class TlsServer extends TlsConnection {
     this.setWriteSecret(suite, serverApp);
     this.schedule = schedule;
     this.clientHandshakeSecret = clientHs;
+    this.state = this.earlyData === 'accepted' ? 'wait_eoed' : this.auth ? 'wait_cert' : 'wait_finished';
+  }
+
+  private encryptedExtensions(ch: ClientHello, choice: Choice): Extension[] {
+    const ee: Extension[] = [];
+    if (choice.alpn !== undefined) ee.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([choice.alpn]) });
+    if (findExtension(ch.extensions, ExtensionType.record_size_limit)) {
+      ee.push({ type: ExtensionType.record_size_limit, data: encodeRecordSizeLimit(this.cfg.recordSizeLimit) });
+    }
+    if (choice.serverName !== undefined) ee.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
+    if (this.earlyData === 'accepted') ee.push({ type: ExtensionType.early_data, data: encodeEarlyDataIndication() });
+    const typeOf = (k: CertificateKind): number => (k === 'raw' ? CertificateType.RawPublicKey : CertificateType.X509);
+    if (choice.answerServerCertType) ee.push({ type: ExtensionType.server_certificate_type, data: encodeSelectedCertificateType(typeOf(choice.serverCertType)) });
+    if (choice.answerClientCertType) ee.push({ type: ExtensionType.client_certificate_type, data: encodeSelectedCertificateType(typeOf(choice.clientCertType)) });
+    return ee;
+  }
+
+  /** A CertificateRequest (RFC 8446 section 4.3.2), header included. */
+  private certificateRequest(context: Uint8Array): Uint8Array {
+    const auth = this.server.clientAuth!;
+    const exts: Extension[] = [{ type: ExtensionType.signature_algorithms, data: encodeSignatureAlgorithms(OFFERED_SIGNATURE_SCHEMES) }];
+    if (auth.authorities.length > 0) exts.push({ type: ExtensionType.certificate_authorities, data: encodeCertificateAuthorities(auth.authorities) });
+    return encodeHandshake(HandshakeType.certificate_request, encodeCertificateRequest({ context, extensions: exts }));
+  }
+
+  private sendMessage(raw: Uint8Array): void {
+    this.transcript.add(raw);
+    this.queueHandshake(raw);
+  }
+
+  private sendPostHandshake(raw: Uint8Array): void {
+    this.queueHandshake(raw);
+    this.flushHandshake();
+  }
+
+  private onEndOfEarlyData(body: Uint8Array, raw: Uint8Array): void {
+    // RFC 8446 section 4.5: the switch to the client's handshake keys.
+    decodeEndOfEarlyData(body);
+    this.transcript.add(raw);
+    this.endEarlyRead();
+    this.setReadSecret(this.choice!.suite, this.clientHandshakeSecret!);
     this.state = 'wait_finished';
   }
 
-  private sendMessage(type: number, body: Uint8Array): void {
-    const raw = encodeHandshake(type, body);
-    this.transcript.add(raw);
-    this.queueHandshake(raw);
+  private onClientCertificate(body: Uint8Array, raw: Uint8Array): void {
+    const a = this.auth!;
+    const cert = decodeCertificate(body);
+    if (!equalBytes(cert.context, a.context)) throw illegalParameter('client Certificate does not echo the request context');
+    a.transcript.add(raw);
+    if (cert.entries.length === 0) {
+      // RFC 8446 section 4.4.2.4: no certificate; the server decides whether to go on.
+      if (this.server.clientAuth!.required) {
+        throw new TlsCertificateError('CERT_MISSING', 'tls: the client sent no certificate', AlertDescription.certificate_required);
+      }
+      a.authorizationError = new TlsCertificateError('CERT_MISSING', 'tls: the client sent no certificate', AlertDescription.certificate_required);
+      a.stage = 'finished';
+      if (!a.postHandshake) this.state = 'wait_finished';
+      return;
+    }
+    const peer = checkPeerCertificate(cert, {
+      peer: 'client', kind: a.postHandshake ? 'x509' : this.choice!.clientCertType, verifier: this.server.clientAuth!.verifier,
+      reject: this.server.clientAuth!.required, serverName: undefined, now: this.cfg.now(), provider: this.provider,
+    });
+    a.chain = peer.chain;
+    a.key = peer.key;
+    a.authorizationError = peer.authorizationError;
+    a.stage = 'cv';
+    if (!a.postHandshake) this.state = 'wait_cv';
+  }
+
+  private onClientCertificateVerify(body: Uint8Array, raw: Uint8Array): void {
+    const a = this.auth!;
+    a.scheme = checkCertificateVerify(body, 'client', a.key!, a.transcript.current(), OFFERED_SIGNATURE_SCHEMES);
+    a.transcript.add(raw);
+    a.stage = 'finished';
+    if (!a.postHandshake) this.state = 'wait_finished';
   }
 
   private onFinished(body: Uint8Array, raw: Uint8Array): void {
@@ -304,9 +509,54 @@ export class TlsServer extends TlsConnection {
     if (!equalBytes(fin.verifyData, expected)) throw new TlsProtocolError('tls: client Finished does not verify', AlertDescription.decrypt_error);
     this.transcript.add(raw);
     this.setReadSecret(suite, this.clientAppSecret!);
-    this.schedule!.resumptionMasterSecret(this.transcript.current());
+    const rms = this.schedule!.resumptionMasterSecret(this.transcript.current());
+    if (this.auth) {
+      this.peerChain = this.auth.chain;
+      this.peerScheme = this.auth.scheme;
+      this.authorizationError = this.auth.authorizationError;
+      this.auth = undefined;
+    } else if (this.choice!.psk?.ticket) {
+      this.peerChain = this.choice!.psk.ticket.peerCertificates.map((c) => c.slice());
+    }
     this.state = 'connected';
+    this.sendTickets(rms);
     this.completeHandshake(this.describe());
+  }
+
+  private sendTickets(rms: Uint8Array): void {
+    const c = this.choice!;
+    const clientType = this.choice!.psk?.ticket?.certificateType ?? c.clientCertType;
+    const tickets = newSessionTickets(
+      this.server, this.provider, c.suite.hash, rms,
+      { suite: c.suite.id, alpn: c.alpn, serverName: c.serverName, peerCertificates: this.peerChain, certificateType: clientType },
+      this.cfg.random, this.cfg.now(),
+    );
+    for (const t of tickets) this.queueHandshake(t);
+  }
+
+  private onPostHandshake(type: number, body: Uint8Array, raw: Uint8Array): void {
+    if (type === HandshakeType.key_update) return this.onKeyUpdate(body);
+    const a = this.auth;
+    if (!a) throw unexpectedMessage(`unexpected ${nameOf(HandshakeType, type)} after the handshake`);
+    // RFC 8446 section 4.6.2: Certificate, CertificateVerify (if it is not empty), Finished.
+    if (a.stage === 'cert') {
+      if (type !== HandshakeType.certificate) throw unexpectedMessage(`expected certificate, got ${nameOf(HandshakeType, type)}`);
+      return this.onClientCertificate(body, raw);
+    }
+    if (a.stage === 'cv') {
+      if (type !== HandshakeType.certificate_verify) throw unexpectedMessage(`expected certificate_verify, got ${nameOf(HandshakeType, type)}`);
+      return this.onClientCertificateVerify(body, raw);
+    }
+    if (type !== HandshakeType.finished) throw unexpectedMessage(`expected finished, got ${nameOf(HandshakeType, type)}`);
+    const fin = decodeFinished(body);
+    const expected = finishedVerifyData(this.provider, this.choice!.suite.hash, this.readSecret, a.transcript.current());
+    if (!equalBytes(fin.verifyData, expected)) throw new TlsProtocolError('tls: client post-handshake Finished does not verify', AlertDescription.decrypt_error);
+    this.auth = undefined;
+    this.peerChain = a.chain;
+    this.peerScheme = a.scheme;
+    this.authorizationError = a.authorizationError;
+    this.updateSession(this.describe());
+    this.emit({ type: 'peerCertificate', chain: a.chain, ...(a.authorizationError ? { authorizationError: a.authorizationError } : {}) });
   }
 
   private sendCcsOnce(): void {
@@ -320,12 +570,18 @@ export class TlsServer extends TlsConnection {
     return {
       version: 'TLSv1.3',
       cipherSuite: c.suite.name,
-      group: nameOf(NamedGroup, c.group),
-      peerSignatureScheme: undefined,
+      group: c.group === undefined ? undefined : nameOf(NamedGroup, c.group),
+      peerSignatureScheme: this.peerScheme === undefined ? undefined : nameOf(SignatureScheme, this.peerScheme),
       alpnProtocol: c.alpn,
       serverName: c.serverName,
-      peerCertificates: [],
+      peerCertificates: this.peerChain,
+      certificateType: c.psk?.ticket?.certificateType ?? c.clientCertType,
       helloRetry: this.helloRetry,
+      resumed: c.psk?.kind === 'resumption',
+      psk: c.psk?.kind,
+      pskIdentity: c.psk?.identityText,
+      earlyData: this.earlyData,
+      ...(this.authorizationError ? { authorizationError: this.authorizationError } : {}),
     };
   }
 }
