@@ -28,3 +28,10 @@ export { generateSigningKey } from './crypto/generate.js';
 export { selfSignedCertificate, type SelfSignedOptions } from './x509/self-signed.js';
 export { pemDecode, pemEncode } from './crypto/pem.js';
 export { certificateSpki } from './x509/spki.js';
+export type { ExternalPsk, CertificateRequestInfo } from './client/config.js';
+export type { PskMode } from './handshake/psk-modes.js';
+export type { CertificateOption, PrivateKeyOption } from './identity.js';
+export {
+  TicketKeys, type TicketKeysOptions, MemorySessionStore, type MemorySessionStoreOptions, type SessionStore, type StoredSession,
+  encodeStoredSession, decodeStoredSession, SingleUseTickets, type SingleUseTicketsOptions, type AntiReplay,
+} from './resumption/index.js';

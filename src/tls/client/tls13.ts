@@ -75,6 +75,8 @@ export class TlsClient extends TlsConnection {
   /** The 0-RTT offer: sent early data under this suite (the ticket's). */
   private earlyOffer: { suite: CipherSuiteInfo; limit: number } | undefined;
   private earlyData: 'accepted' | 'rejected' | 'none' = 'none';
+  /** The first ClientHello as sent, for the 0-RTT key (derived before the suite is known). */
+  private firstHello: Uint8Array | undefined;
   private serverCertType: CertificateKind = 'x509';
   private clientCertType: CertificateKind = 'x509';
 
@@ -157,6 +159,7 @@ export class TlsClient extends TlsConnection {
     });
     const raw = encodeHandshake(HandshakeType.client_hello, body);
     if (this.psks.length > 0) writeBinders(raw, this.psks, this.transcript, this.provider);
+    this.firstHello ??= raw;
     this.transcript.add(raw);
     this.queueHandshake(raw);
   }
@@ -168,8 +171,8 @@ export class TlsClient extends TlsConnection {
     if (this.compat) this.sendCcsOnce();
     const ks = new KeySchedule(this.provider, suite.hash);
     ks.early(offer.psk);
-    this.transcript.start(suite.hash);
-    const early = ks.clientEarlyTrafficSecret(this.transcript.current());
+    // The transcript itself waits for the server's choice of suite: a full handshake may use another hash.
+    const early = ks.clientEarlyTrafficSecret(this.provider.hash(suite.hash).digest(this.firstHello!));
     ks.destroy();
     this.keyLog('CLIENT_EARLY_TRAFFIC_SECRET', early);
     this.setWriteSecret(suite, early);
@@ -290,9 +293,6 @@ export class TlsClient extends TlsConnection {
       this.clearWriteSecret();
       this.earlyData = 'rejected';
       this.earlyOffer = undefined;
-      if (this.transcript.isStarted && this.transcript.hashLength !== this.provider.hash(suite.hash).outputLength) {
-        throw illegalParameter('HelloRetryRequest cipher suite has another hash than the 0-RTT offer');
-      }
     }
     this.transcript.start(suite.hash);
     this.transcript.rewriteForHelloRetry();

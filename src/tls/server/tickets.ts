@@ -7,8 +7,8 @@ import { resumptionPsk } from '../keys/schedule.js';
 import { encodeHandshake } from '../messages/handshake.js';
 import { ExtensionType, HandshakeType } from '../constants.js';
 import { encodeMaxEarlyDataSize, encodeNewSessionTicket } from '../messages/index.js';
-import { encodeTicketState, type TicketState } from '../resumption/index.js';
-import { MAX_TICKET_PLAINTEXT } from '../resumption/ticket-keys.js';
+import { MAX_TICKET_PLAINTEXT, encodeTicketState, type TicketState } from '../resumption/index.js';
+
 import type { ResolvedServer } from './config.js';
 
 /** The session a ticket resumes, apart from what each ticket makes fresh. */
