@@ -8,126 +8,28 @@
  * padding). Those extension bodies are spliced in through `extensionHook`, and only those;
  * every other extension, and every other byte of every message, is the engine's own.
  */
-import { createHash } from 'node:crypto';
-import { ContentType, ExtensionType, HandshakeType, NamedGroup, CipherSuite } from '../../src/tls/constants.js';
+import { HandshakeType, NamedGroup, CipherSuite } from '../../src/tls/constants.js';
 import { TlsClient } from '../../src/tls/client/tls13.js';
 import { TlsServer } from '../../src/tls/server/tls13.js';
-import type { TlsConnection } from '../../src/tls/connection.js';
-import type { Extension } from '../../src/tls/messages/types.js';
-import { decodeClientHello } from '../../src/tls/messages/client-hello.js';
-import { decodeEncryptedExtensions } from '../../src/tls/messages/encrypted-extensions.js';
 import { decodeCertificate } from '../../src/tls/messages/certificate.js';
-import { decodeServerHello } from '../../src/tls/messages/server-hello.js';
-import { HandshakeReassembler } from '../../src/tls/messages/handshake.js';
-import { RecordDeframer } from '../../src/tls/record/deframer.js';
-import { RecordDecrypter } from '../../src/tls/record/protection.js';
-import { cipherSuiteInfo } from '../../src/tls/suites.js';
-import type { CryptoProvider } from '../../src/tls/crypto/provider.js';
 import { PROVIDERS } from './crypto/providers.js';
 import { toHex } from '../../src/tls/codec/bytes.js';
-import { Trace, scriptedRandom, serverRsaKeyPem } from '../support/rfc8448.js';
+import {
+  Trace, concatAll, decryptHandshakeMessages, drain, extensionsOf, feedAll, keyLogger, scriptedRandom, serverRsaKeyPem, sha256,
+  simple1RttClient, spliceHook,
+} from '../support/rfc8448.js';
 
 /** The RSA-PSS salt for the server's CertificateVerify; the trace's own salt is not published. */
 const PSS_SALT = new Uint8Array(32).fill(0x5a);
 
-/** Extension types whose bodies come from the trace (see the file comment). */
-const SPLICED = new Set<number>([
-  ExtensionType.renegotiation_info, ExtensionType.session_ticket, ExtensionType.padding,
-  ExtensionType.signature_algorithms, ExtensionType.supported_groups, ExtensionType.cookie,
-]);
-
-/**
- * A hook that lays the engine's extensions out in the trace's order, taking the bodies of
- * SPLICED types from the trace and every other body from the engine. It fails the test when
- * the engine omits an extension the trace has, or adds one the trace lacks.
- */
-function spliceHook(traceExtensions: (helloRetry: boolean, type: number) => Extension[] | undefined) {
-  return (type: number, exts: Extension[], helloRetry: boolean): Extension[] => {
-    const wanted = traceExtensions(helloRetry, type);
-    if (!wanted) return exts;
-    const mine = new Map(exts.map((e) => [e.type, e]));
-    const out = wanted.map((w) => {
-      if (SPLICED.has(w.type)) return w;
-      const e = mine.get(w.type);
-      if (!e) throw new Error(`engine did not produce extension ${w.type}`);
-      return e;
-    });
-    for (const e of exts) if (!wanted.some((w) => w.type === e.type)) throw new Error(`engine produced extension ${e.type} the trace lacks`);
-    return out;
-  };
-}
-
-/** The extensions of a trace handshake message (ClientHello/ServerHello/EncryptedExtensions). */
-function extensionsOf(type: number, message: Uint8Array): Extension[] {
-  const body = message.subarray(4);
-  if (type === HandshakeType.client_hello) return decodeClientHello(body).extensions;
-  if (type === HandshakeType.server_hello) return decodeServerHello(body).extensions;
-  return decodeEncryptedExtensions(body).extensions;
-}
-
-function drain(c: TlsConnection): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let x = c.takeOutput(); x; x = c.takeOutput()) out.push(x);
-  return out;
-}
-
-function feedAll(c: TlsConnection, data: Uint8Array): void {
-  expect(c.feed(data)).toBe(data.length);
-}
-
-function sha256(b: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(b).digest());
-}
-
-/** Key log lines as a map label → secret hex. */
-function keyLogger(): { log: (l: string) => void; secrets: Map<string, string> } {
-  const secrets = new Map<string, string>();
-  return { secrets, log: (l) => { const [label, , secret] = l.split(' '); secrets.set(label!, secret!); } };
-}
-
-/** Splits the records of `stream` and decrypts each under `secret`, returning the handshake messages. */
-function decryptHandshakeMessages(provider: CryptoProvider, stream: Uint8Array, secret: Uint8Array): Uint8Array[] {
-  const suite = cipherSuiteInfo(CipherSuite.TLS_AES_128_GCM_SHA256)!;
-  const dec = new RecordDecrypter(provider, suite, secret);
-  const deframer = new RecordDeframer();
-  const hs = new HandshakeReassembler();
-  const out: Uint8Array[] = [];
-  for (let off = 0; off < stream.length; ) {
-    off += deframer.push(stream.subarray(off));
-    const rec = deframer.take();
-    if (!rec) continue;
-    const { type, content } = dec.open(rec);
-    expect(type).toBe(ContentType.handshake);
-    hs.push(content);
-    for (let m = hs.next(); m; m = hs.next()) out.push(m.raw.slice());
-  }
-  return out;
-}
-
-function concatAll(parts: Uint8Array[]): Uint8Array {
-  return Uint8Array.from(Buffer.concat(parts));
-}
-
 describe.each(PROVIDERS)('%s provider', (_name, provider) => {
   describe('RFC 8448 section 3: Simple 1-RTT', () => {
     const t = new Trace('simple_1rtt');
-    const clientHello = t.value('client', 'construct a ClientHello', 'ClientHello');
     const certificateMsg = t.value('server', 'construct a Certificate', 'Certificate');
     const serverCert = decodeCertificate(certificateMsg.subarray(4)).entries[0]!.data;
     const secret = (label: string) => toHex(t.value('server', `derive secret "${label}"`, 'expanded'));
 
-    function traceClient(keyLog?: (l: string) => void): TlsClient {
-      return new TlsClient({
-        provider,
-        servername: 'server',
-        cipherSuites: [CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_CHACHA20_POLY1305_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384],
-        middleboxCompat: false,
-        random: scriptedRandom([t.value('client', 'create an ephemeral x25519', 'private key'), clientHello.subarray(6, 38)]),
-        pins: { certSha256: [sha256(serverCert)] },
-        extensionHook: spliceHook((_retry, type) => (type === HandshakeType.client_hello ? extensionsOf(type, clientHello) : undefined)),
-        keyLog,
-      });
-    }
+    const traceClient = (keyLog?: (l: string) => void): TlsClient => simple1RttClient(provider, { keyLog });
 
     test('client: ClientHello, Finished, data and close_notify records byte for byte; secrets match', () => {
       const kl = keyLogger();
@@ -169,6 +71,8 @@ describe.each(PROVIDERS)('%s provider', (_name, provider) => {
         provider,
         cert: [serverCert],
         key: serverRsaKeyPem(),
+        // The trace's NewSessionTicket holds a ticket in its server's own opaque format: none here.
+        tickets: 0,
         random: scriptedRandom([
           t.value('server', 'create an ephemeral x25519', 'private key'),
           t.value('server', 'construct a ServerHello', 'ServerHello').subarray(6, 38),
@@ -265,6 +169,7 @@ describe.each(PROVIDERS)('%s provider', (_name, provider) => {
         cert: [serverCert],
         key: serverRsaKeyPem(),
         groups: [NamedGroup.secp256r1, NamedGroup.secp384r1],
+        tickets: 0,
         random: scriptedRandom([t.value('server', 'create an ephemeral P-256', 'private key'), serverHello.subarray(6, 38), PSS_SALT]),
         extensionHook: spliceHook((retry, type) => {
           if (type === HandshakeType.server_hello) return retry ? extensionsOf(type, helloRetry) : undefined;
