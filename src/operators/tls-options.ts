@@ -50,13 +50,28 @@ export interface ResolvedLayerOptions {
 /**
  * Checks the layer options, splits them from the engine's, and maps `readHighWaterMark` to the
  * engine's `maxPlaintextBuffer` (it wins over a `maxPlaintextBuffer` given too). Throws
- * TlsMisuseError naming a bad option, `'TLSv1.2'` included (not supported yet).
+ * TlsMisuseError naming a bad option, `'TLSv1.2'` included (not supported yet). The result
+ * is remembered per options object (weakly): options are read once, so changing the object
+ * afterwards has no effect on operators made from it.
  *
  * @example
  * const { engine, layer } = splitLayerOptions({ pins, readHighWaterMark: 32768, allowTruncation: true });
  * // engine: { pins, maxPlaintextBuffer: 32768 }; layer: { allowTruncation: true, writeHighWaterMark: 65536, ... }
  */
 export function splitLayerOptions<C extends CommonConfig>(options: C & TlsLayerOptions): { engine: C; layer: ResolvedLayerOptions } {
+  // One split per options object: the engine keeps its per-options state (session store,
+  // ticket keys, anti-replay) by the identity of the engine options, so every operator made
+  // from the same options object resumes the others' sessions.
+  const hit = splits.get(options);
+  if (hit) return hit as { engine: C; layer: ResolvedLayerOptions };
+  const split = splitOnce(options);
+  splits.set(options, split);
+  return split;
+}
+
+const splits = new WeakMap<object, { engine: CommonConfig; layer: ResolvedLayerOptions }>();
+
+function splitOnce<C extends CommonConfig>(options: C & TlsLayerOptions): { engine: C; layer: ResolvedLayerOptions } {
   const { readHighWaterMark, writeHighWaterMark, writeLowWaterMark, maxWriteBuffer, allowTruncation, minVersion, maxVersion, ...rest } = options;
   for (const [name, v] of [['minVersion', minVersion], ['maxVersion', maxVersion]] as const) {
     if (v === undefined || v === 'TLSv1.3') continue;
