@@ -425,7 +425,9 @@ export class TlsClient extends TlsConnection {
     const sa = findExtension(cr.extensions, ExtensionType.signature_algorithms)!;
     const schemes = decodeSignatureAlgorithms(sa);
     const ca = findExtension(cr.extensions, ExtensionType.certificate_authorities);
-    const authorities = ca ? decodeCertificateAuthorities(ca).map((n) => n.slice()) : [];
+    // OpenSSL (-no_ca_names) sends an empty list, which RFC 8446 section 4.2.4 does not allow;
+    // OpenSSL and Node clients read it as "no names", and so do we.
+    const authorities = ca && !(ca.length === 2 && ca[0] === 0 && ca[1] === 0) ? decodeCertificateAuthorities(ca).map((n) => n.slice()) : [];
     const kind: CertificateKind = postHandshake ? 'x509' : this.clientCertType;
     let identity = clientIdentity(this.config, { authorities, signatureSchemes: schemes.map((s) => nameOf(SignatureScheme, s)), postHandshake }, this.provider);
     if (identity && kind === 'x509' && identity.chain.length === 0) identity = undefined;

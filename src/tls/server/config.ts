@@ -10,7 +10,7 @@ import { loadIdentity, type CertificateOption, type Identity, type PrivateKeyOpt
 import { parseCaOption, caVerifier, type CaOption } from '../x509/ca-verifier.js';
 import { pinningVerifier, type PinOptions } from '../x509/pinning.js';
 import type { CertificateVerifier } from '../x509/verifier.js';
-import { SingleUseTickets, TicketKeys, type AntiReplay } from '../resumption/index.js';
+import { DEFAULT_TICKET_ROTATE_AFTER, SingleUseTickets, TicketKeys, type AntiReplay } from '../resumption/index.js';
 import { pskModeValues, type PskMode } from '../handshake/psk-modes.js';
 
 /** Options of a TLS server. */
@@ -47,7 +47,10 @@ export interface ServerConfig extends CommonConfig {
    * default 2, 0 turns resumption off.
    */
   tickets?: number;
-  /** Ticket lifetime in seconds; default 7200, at most 604800 (7 days). */
+  /**
+   * Ticket lifetime in seconds; default 7200, at most 604800 (7 days). Given `ticketKeys`
+   * must not rotate faster (`rotateAfter` at least the lifetime).
+   */
   ticketLifetime?: number;
   /**
    * The keys tickets are sealed under. Default: one rotating key set per options object, so
@@ -112,7 +115,8 @@ export function resolveServer(c: ServerConfig, provider: CryptoProvider): Resolv
   if (hit) return hit;
   const tickets = intIn(c.tickets, 2, 0, 16, 'tickets');
   const ticketLifetime = intIn(c.ticketLifetime, 7200, 1, 604800, 'ticketLifetime');
-  const ticketKeys = c.ticketKeys ?? new TicketKeys({ provider, random: c.random, now: c.now });
+  // The default keys rotate no faster than tickets live (at least every 12 hours).
+  const ticketKeys = c.ticketKeys ?? new TicketKeys({ provider, random: c.random, now: c.now, rotateAfter: Math.max(DEFAULT_TICKET_ROTATE_AFTER, ticketLifetime * 1000) });
   if (ticketLifetime * 1000 > ticketKeys.rotateAfter) {
     throw new TlsMisuseError(`tls: ticketLifetime ${ticketLifetime} s exceeds the ticket key rotation period (${ticketKeys.rotateAfter / 1000} s)`);
   }
