@@ -590,7 +590,9 @@ export abstract class TlsConnection {
         if (!(e instanceof TlsError) || e.alert !== AlertDescription.bad_record_mac) throw e;
       }
     }
-    this.earlyDataSkip -= rec.fragment.length;
+    // Count the least plaintext the record can hold (RFC 8446 section 4.2.10 counts early data,
+    // not its record overhead): the fragment less the content type byte and a 16-byte tag.
+    this.earlyDataSkip -= Math.max(0, rec.fragment.length - 17);
     if (this.earlyDataSkip < 0) throw unexpectedMessage('more skipped early data than allowed');
     return null;
   }

@@ -143,6 +143,7 @@ export function resolveClient(c: ClientConfig): ResolvedClient {
   if (c.selectCertificate && c.key !== undefined) throw new TlsMisuseError('tls: give either cert/key or selectCertificate');
   const hasIdentity = c.key !== undefined || c.selectCertificate !== undefined;
   const verifier = pskOnly ? undefined : clientVerifier(c);
+  if (c.rawPublicKey && !c.verifier && !c.pins?.spkiSha256?.length) throw new TlsMisuseError('tls: rawPublicKey needs pins.spkiSha256 to check the server\'s raw key with');
   if (c.rawPublicKey && !verifier?.verifyRawPublicKey) throw new TlsMisuseError('tls: rawPublicKey needs pins.spkiSha256 (or a verifier with verifyRawPublicKey)');
   const r: ResolvedClient = {
     verifier,

@@ -233,9 +233,6 @@ export class TlsClient extends TlsConnection {
       // RFC 8446 section 4.2.11: an index we did not offer, or a suite of another hash, is illegal_parameter.
       if (!psk) throw illegalParameter(`server selected PSK ${index}, of ${this.psks.length} offered`);
       if (psk.hash !== suite.hash) throw illegalParameter(`server selected a PSK for ${psk.hash} with a ${suite.hash} cipher suite`);
-      if (psk.session && psk.session.suite !== suite.id && this.earlyOffer) {
-        if (index === 0 && this.earlyOffer.suite.id !== suite.id) throw illegalParameter('server changed the cipher suite of a 0-RTT resumption');
-      }
     } else if (this.client.verifier === undefined) {
       throw new TlsProtocolError('tls: the server did not accept our PSK, and no certificate verification is configured', AlertDescription.handshake_failure);
     }
@@ -428,7 +425,8 @@ export class TlsClient extends TlsConnection {
     // OpenSSL (-no_ca_names) sends an empty list, which RFC 8446 section 4.2.4 does not allow;
     // OpenSSL and Node clients read it as "no names", and so do we.
     const authorities = ca && !(ca.length === 2 && ca[0] === 0 && ca[1] === 0) ? decodeCertificateAuthorities(ca).map((n) => n.slice()) : [];
-    const kind: CertificateKind = postHandshake ? 'x509' : this.clientCertType;
+    // RFC 8446 section 4.4.2: a negotiated certificate type holds for post-handshake requests too.
+    const kind: CertificateKind = this.clientCertType;
     let identity = clientIdentity(this.config, { authorities, signatureSchemes: schemes.map((s) => nameOf(SignatureScheme, s)), postHandshake }, this.provider);
     if (identity && kind === 'x509' && identity.chain.length === 0) identity = undefined;
     const scheme = identity ? chooseScheme(identity, schemes) : undefined;
@@ -465,8 +463,9 @@ export class TlsClient extends TlsConnection {
     const maxEarlyData = early ? decodeMaxEarlyDataSize(early) : 0;
     this.emit({ type: 'newSessionTicket', lifetime: t.lifetime });
     const store = this.client.store;
-    // A lifetime of zero means "discard at once" (section 4.6.1).
-    if (!store || t.lifetime === 0) return;
+    // A lifetime of zero means "discard at once" (section 4.6.1). A server let through by
+    // rejectUnauthorized: false is not resumed, which would skip its refused certificate.
+    if (!store || t.lifetime === 0 || this.authorizationError) return;
     const suite = this.suite!;
     const session: StoredSession = {
       ticket: t.ticket.slice(),

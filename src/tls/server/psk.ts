@@ -117,6 +117,8 @@ function resolveIdentity(c: PskContext, identity: Uint8Array): Found | undefined
     // RFC 8446 section 4.6.1: never use a ticket past its lifetime. Section 4.2.11 leaves a
     // server free to refuse a ticket for another name; we do, as a session is tied to its SNI.
     if (!info || age < -TICKET_AGE_TOLERANCE_MS || age > ticket.lifetime * 1000 || ticket.serverName !== c.serverName) return undefined;
+    // A session without a client certificate does not resume where one is now required.
+    if (c.server.clientAuth?.required && ticket.peerCertificates.length === 0) return undefined;
     return { kind: 'resumption', psk: ticket.psk, hash: info.hash, ticket };
   }
   if (!c.server.pskCallback) return undefined;
@@ -145,6 +147,8 @@ function suiteFor(c: PskContext, hash: HashName): CipherSuiteInfo | undefined {
 export function acceptsEarlyData(p: PskChoice, alpn: string | undefined, retried: boolean, server: ResolvedServer, now: number): boolean {
   const t = p.ticket;
   if (!t || retried || p.index !== 0 || server.maxEarlyData === 0 || t.maxEarlyData === 0) return false;
+  // A ticket promising more than we now take: refuse its 0-RTT rather than cut the client off.
+  if (t.maxEarlyData > server.maxEarlyData) return false;
   if (p.suite.id !== t.suite || alpn !== t.alpn) return false;
   if (Math.abs(p.clientAge - (now - t.issuedAt)) > TICKET_AGE_TOLERANCE_MS) return false;
   return server.antiReplay.claim(p.identity, t.issuedAt + t.lifetime * 1000, now);

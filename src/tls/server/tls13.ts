@@ -178,19 +178,30 @@ export class TlsServer extends TlsConnection {
     const choice = this.negotiate(ch, raw, retry);
     const offersEarly = findExtension(ch.extensions, ExtensionType.early_data) !== undefined;
     if (choice.group !== undefined && !choice.clientShare) {
-      if (offersEarly) this.skipEarlyData(EARLY_DATA_SKIP_LIMIT);
+      if (offersEarly) {
+        this.earlyData = 'rejected';
+        this.skipEarlyData(this.earlySkipLimit());
+      }
       return this.sendHelloRetryRequest(ch, choice, raw);
     }
     if (retry && choice.group !== this.choice!.group) throw illegalParameter('second ClientHello changed the requested group');
-    if (offersEarly) {
+    if (offersEarly && !retry) {
       const accept = choice.psk !== undefined && acceptsEarlyData(choice.psk, choice.alpn, retry || this.helloRetry, this.server, this.cfg.now());
       this.earlyData = accept ? 'accepted' : 'rejected';
-      if (!accept) this.skipEarlyData(Math.max(EARLY_DATA_SKIP_LIMIT, this.server.maxEarlyData + 256));
+      if (!accept) this.skipEarlyData(this.earlySkipLimit());
     }
     this.choice = choice;
     this.transcript.start(choice.suite.hash);
     this.transcript.add(raw);
     this.sendServerFlight(ch, choice);
+  }
+
+  /**
+   * How much refused 0-RTT data we skip (RFC 8446 section 4.2.10 asks for max_early_data_size;
+   * a ticket of ours allows at most our `maxEarlyData`, and a foreign one is given 64 KiB).
+   */
+  private earlySkipLimit(): number {
+    return Math.max(EARLY_DATA_SKIP_LIMIT, this.server.maxEarlyData);
   }
 
   /** Checks that hold for every ClientHello. */
@@ -484,7 +495,7 @@ export class TlsServer extends TlsConnection {
       return;
     }
     const peer = checkPeerCertificate(cert, {
-      peer: 'client', kind: a.postHandshake ? 'x509' : this.choice!.clientCertType, verifier: this.server.clientAuth!.verifier,
+      peer: 'client', kind: this.choice!.clientCertType, verifier: this.server.clientAuth!.verifier,
       reject: this.server.clientAuth!.required, serverName: undefined, now: this.cfg.now(), provider: this.provider,
     });
     a.chain = peer.chain;
@@ -524,6 +535,8 @@ export class TlsServer extends TlsConnection {
   }
 
   private sendTickets(rms: Uint8Array): void {
+    // A client let in by rejectUnauthorized: false is not given a way back in without a check.
+    if (this.authorizationError) return;
     const c = this.choice!;
     const clientType = this.choice!.psk?.ticket?.certificateType ?? c.clientCertType;
     const tickets = newSessionTickets(
