@@ -474,7 +474,8 @@ export abstract class TlsConnection {
 
   // ------------------------------------------------------------------ internals
 
-  private throwIfFailed(): void {
+  /** Throws the error that ended the connection, if any. */
+  protected throwIfFailed(): void {
     if (this.error) throw this.error;
   }
 

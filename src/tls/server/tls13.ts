@@ -124,11 +124,13 @@ export class TlsServer extends TlsConnection {
    * (`ca`, `pins` or `verifier`) and a client that offered post_handshake_auth.
    */
   requestCertificate(): void {
+    this.throwIfFailed();
     if (!this.handshakeComplete) throw new TlsMisuseError('tls: requestCertificate() before the handshake completed');
     if (!this.server.clientAuth) throw new TlsMisuseError('tls: requestCertificate() needs requestCert with ca, pins or a verifier');
     if (!this.clientOffersPha) throw new TlsMisuseError('tls: the client did not offer post-handshake authentication');
     if (this.auth) throw new TlsMisuseError('tls: a certificate request is already outstanding');
     if (this.writeClosed) throw new TlsMisuseError('tls: requestCertificate() after closeWrite()');
+    if (this.peerClosed) throw new TlsMisuseError('tls: requestCertificate() after the client closed: it could not answer');
     const context = Uint8Array.of(++this.phaCount, ...this.cfg.random(7));
     const cr = this.certificateRequest(context);
     const transcript = this.transcript.clone();
