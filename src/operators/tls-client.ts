@@ -15,11 +15,20 @@ export type TlsClientOptions = ClientConfig & TlsLayerOptions;
  * Runs a TLS 1.3 client over a ciphertext Duplex and returns the plaintext side, a
  * {@link TlsDuplex}. The handshake starts on the first subscription to `read`, `write`,
  * `writable$` or `session$` and runs without any read demand; plaintext written before it
- * completes is held (and counts against `writeHighWaterMark`). Completing the write source
+ * completes is held (and counts against `writeHighWaterMark`), unless it can go as 0-RTT
+ * data (below). Completing the write source
  * sends close_notify, then FIN; the read completes on the server's close_notify.
  *
  * Options are checked here, synchronously (TlsMisuseError); engine options such as a missing
  * `pins`/`verifier` are checked when the connection starts and error its observables.
+ *
+ * One engine per connection, all made from one copy of `options` (the same copy for every call
+ * with the same options object): its connections share the default session store, so a later
+ * one resumes with a ticket an earlier one received (`session.resumed`). With `earlyData` and
+ * a ticket that allows it, plaintext written before the handshake completes goes out as 0-RTT
+ * data; if the server refuses it, the engine sends it again after the handshake, so it arrives
+ * exactly once either way (`session.earlyData` tells which). Tickets show on `events$` as
+ * `newSessionTicket`.
  *
  * ```
  * cipher in:      --S----------d----n|     S: server flight, d: data, n: close_notify

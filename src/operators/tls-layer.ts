@@ -8,6 +8,7 @@
  *   plaintext is under `readHighWaterMark`. It never waits for user demand to make progress.
  *   Each user credit releases one plaintext chunk (one record's content).
  * - Writing: plaintext is held in the layer and handed to the engine only after the handshake
+ *   (or before it, up to the engine's `earlyDataRoom`, when a client may send 0-RTT early data)
  *   and only while the lower `writable$` is true, at most {@link WRITE_BATCH} bytes (four full
  *   records) at a time, which the engine seals into one ciphertext chunk: one lower write,
  *   one socket write, for up to four records. Control records
@@ -27,7 +28,7 @@ import type { TlsConnection } from '../tls/connection.js';
 import { AlertDescription } from '../tls/constants.js';
 import { TlsAlertError, TlsError, TlsMisuseError, TlsTruncationError } from '../tls/errors.js';
 import type { ResolvedLayerOptions } from './tls-options.js';
-import type { SessionInfo } from '../tls/session.js';
+import type { SessionInfo, TlsEvent } from '../tls/session.js';
 
 /**
  * Largest plaintext handed to the engine at once: four full records (RFC 8446 section 5.1),
@@ -66,6 +67,21 @@ export interface TlsDuplex extends Duplex<Uint8Array, Uint8Array> {
   updateKeys(requestPeer?: boolean): void;
   /** Keying material exported from the connection (RFC 8446 section 7.5), Node's argument order. */
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array;
+  /**
+   * Every event the engine reports ({@link TlsEvent}), as it happens: `handshake` (also on
+   * `session$`), `newSessionTicket` (client), `peerCertificate` (server, after post-handshake
+   * authentication), `keyUpdate`, `alert`, `peerClosed`. Hot: a subscriber sees the events
+   * after it subscribed, so subscribe before acting (before `requestCertificate()`, say).
+   * Subscribing neither starts the connection nor keeps it up. Completes once both directions
+   * are closed; errors as the read does when the connection fails; a late subscriber gets that
+   * end at once.
+   *
+   * ```
+   * cipher in:  --S--F------NST--NST------n|     (client: server flight, tickets, close_notify)
+   * events$:    --h----------t----t------c|      h: handshake, t: newSessionTicket, c: peerClosed
+   * ```
+   */
+  readonly events$: Observable<TlsEvent>;
 }
 
 /**
@@ -85,7 +101,7 @@ export type TlsOperator = (source: Duplex<Uint8Array, Uint8Array>) => TlsDuplex;
  * and later subscriptions error with that TlsAlertError.
  *
  * Errors: invalid input from the peer sends the engine's alert, then FIN, and errors the read,
- * the write, `writable$` and (before the handshake completes) `session$` with the TlsError. A
+ * the write, `writable$`, `events$` and (before the handshake completes) `session$` with the TlsError. A
  * transport EOF without close_notify errors only the read (TlsTruncationError, after the buffered
  * plaintext), or completes it with `allowTruncation`; during the handshake it fails everything.
  *
@@ -100,8 +116,38 @@ export type TlsOperator = (source: Duplex<Uint8Array, Uint8Array>) => TlsDuplex;
  * const tls = tlsLayer(transport, () => new TlsClient(config), splitLayerOptions(options).layer);
  */
 export function tlsLayer(lower: Duplex<Uint8Array, Uint8Array>, createEngine: () => TlsConnection, options: ResolvedLayerOptions): TlsDuplex {
+  return openTlsLayer(lower, createEngine, options).duplex;
+}
+
+/**
+ * A TLS layer ({@link tlsLayer}) together with a way to act on its engine: how a role adds its
+ * own operations to the {@link TlsDuplex} (the server's `requestCertificate()`).
+ */
+export interface TlsLayerHandle<E extends TlsConnection> {
+  /** The plaintext side, as {@link tlsLayer} returns it. */
+  readonly duplex: TlsDuplex;
+  /**
+   * Runs `op` on the live engine, then hands down what it queued. Throws, without running it,
+   * TlsMisuseError naming `what` before the connection started, and the connection's failure
+   * once it failed; whatever `op` throws (the engine's TlsMisuseError) is thrown as is.
+   */
+  operate<T>(what: string, op: (engine: E) => T): T;
+}
+
+/**
+ * {@link tlsLayer}, plus {@link TlsLayerHandle.operate} on the engine that `createEngine` makes.
+ *
+ * @example
+ * const { duplex, operate } = openTlsLayer(lower, () => new TlsServer(config), layerOptions);
+ * const requestCertificate = () => operate('requestCertificate()', (e) => e.requestCertificate());
+ */
+export function openTlsLayer<E extends TlsConnection>(
+  lower: Duplex<Uint8Array, Uint8Array>,
+  createEngine: () => E,
+  options: ResolvedLayerOptions,
+): TlsLayerHandle<E> {
   const core = new TlsLayerCore(lower, createEngine, options);
-  return Object.assign(
+  const duplex: TlsDuplex = Object.assign(
     makeDuplex<Uint8Array, Uint8Array>({
       read: (demand) => core.read(demand),
       writable$: new Observable<boolean>((sub) => core.subscribeWritable(sub)),
@@ -113,8 +159,10 @@ export function tlsLayer(lower: Duplex<Uint8Array, Uint8Array>, createEngine: ()
       session$: new Observable<SessionInfo>((sub) => core.subscribeSession(sub)),
       updateKeys: (requestPeer?: boolean) => core.updateKeys(requestPeer ?? false),
       exportKeyingMaterial: (length: number, label: string, context?: Uint8Array) => core.exportKeyingMaterial(length, label, context),
+      events$: new Observable<TlsEvent>((sub) => core.subscribeEvents(sub)),
     },
   );
+  return { duplex, operate: (what, op) => core.operate(what, (e) => op(e as E)) };
 }
 
 /** One user subscription; `ended` is set before the layer itself completes or errors it. */
@@ -168,6 +216,8 @@ class TlsLayerCore {
   private readonly writable = new ReadySignal(true);
   private readonly sessionSubs = new Set<Sub<SessionInfo>>();
   private session: SessionInfo | undefined;
+  /** events$ subscribers: passive, they neither start nor retain the connection. */
+  private readonly eventSubs = new Set<Sub<TlsEvent>>();
 
   constructor(
     private readonly lower: Duplex<Uint8Array, Uint8Array>,
@@ -277,6 +327,16 @@ class TlsLayerCore {
     };
   }
 
+  subscribeEvents(sub: Subscriber<TlsEvent>): (() => void) | void {
+    if (this.hasFailed) return sub.error(this.failure);
+    if (this.finished) return sub.complete();
+    const rec: Sub<TlsEvent> = { sub, ended: false };
+    this.eventSubs.add(rec);
+    return () => {
+      this.eventSubs.delete(rec);
+    };
+  }
+
   stats(): TlsStats {
     const e = this.engine;
     const plaintextBuffered = e ? e.readableBytes : 0;
@@ -292,6 +352,15 @@ class TlsLayerCore {
     if (!this.engine) throw new TlsMisuseError('tls: updateKeys() before the handshake completed');
     this.engine.updateKeys(requestPeer);
     this.pump();
+  }
+
+  /** See {@link TlsLayerHandle.operate}. */
+  operate<T>(what: string, op: (engine: TlsConnection) => T): T {
+    if (this.hasFailed) throw this.failure;
+    if (!this.engine) throw new TlsMisuseError(`tls: ${what} before the handshake completed`);
+    const result = op(this.engine);
+    this.pump();
+    return result;
   }
 
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
@@ -378,6 +447,8 @@ class TlsLayerCore {
     if (this.writer) this.error(this.writer, error);
     for (const s of [...this.sessionSubs]) this.error(s, error);
     for (const s of [...this.writableSubs]) this.error(s, error);
+    for (const s of [...this.eventSubs]) this.error(s, error);
+    this.eventSubs.clear();
   }
 
   /** Both directions closed cleanly. */
@@ -385,6 +456,8 @@ class TlsLayerCore {
     this.finished = true;
     this.stopLower();
     for (const s of [...this.writableSubs]) this.complete(s);
+    for (const s of [...this.eventSubs]) this.complete(s);
+    this.eventSubs.clear();
   }
 
   /** Stops reading from below and watching its readiness; the lower write ends by itself after FIN. */
@@ -451,7 +524,10 @@ class TlsLayerCore {
   private step(e: TlsConnection): void {
     if (this.hasFailed) return;
     this.feed(e);
-    for (const ev of e.takeEvents()) if (ev.type === 'handshake') this.onSession(ev.session);
+    for (const ev of e.takeEvents()) {
+      if (ev.type === 'handshake') this.onSession(ev.session);
+      for (const s of [...this.eventSubs]) if (!s.ended) s.sub.next(ev);
+    }
     this.checkEndOfInput(e);
     if (this.hasFailed) return;
     this.writePlaintext(e);
@@ -459,8 +535,10 @@ class TlsLayerCore {
     this.deliverReads(e);
     this.pull(e);
     this.updateWritable();
-    if (this.lowerWriteDone && this.writer && this.writeSourceDone) this.complete(this.writer);
+    // Finished first: a writer that unsubscribes from everything else when its write completes
+    // (forward() does) must find the connection closed cleanly, not abort it.
     if (!this.finished && this.readEnd && this.lowerWriteDone) this.finish();
+    if (this.lowerWriteDone && this.writer && this.writeSourceDone) this.complete(this.writer);
   }
 
   /** Hands queued ciphertext to the engine; keeps the rest when its plaintext buffer is full. */
@@ -506,10 +584,15 @@ class TlsLayerCore {
 
   /** Encrypts held plaintext while the lower layer is writable; then close_notify when asked. */
   private writePlaintext(e: TlsConnection): void {
-    if (!e.handshakeComplete || this.closeWriteCalled) return;
+    if (this.closeWriteCalled) return;
+    // Before the handshake completes, only what the client may send as 0-RTT data goes in.
+    const early = !e.handshakeComplete;
+    if (early && e.earlyDataRoom === 0) return;
     while (this.plainOut.length > 0 && this.lowerWritable && !this.hasFailed) {
       const head = this.plainOut[0]!;
-      const n = e.write(head.length > WRITE_BATCH ? head.subarray(0, WRITE_BATCH) : head);
+      const max = early ? Math.min(WRITE_BATCH, e.earlyDataRoom) : WRITE_BATCH;
+      if (max === 0) return;
+      const n = e.write(head.length > max ? head.subarray(0, max) : head);
       if (n === 0) break;
       this.plainOutBytes -= n;
       if (n < head.length) this.plainOut[0] = head.subarray(n);
