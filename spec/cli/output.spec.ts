@@ -2,9 +2,9 @@
  * What `rxtls` prints: one-line errors, summaries, pins.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { clientSummary, describeError, errorLine, formatAddress, oneLine, sessionLine, spkiPin } from '../../src/cli/output.js';
+import { clientSummary, describeError, errorLine, formatAddress, oneLine, rawKeyPin, sessionLine, spkiPin } from '../../src/cli/output.js';
 import {
-  AlertDescription, TlsAlertError, TlsCertificateError, TlsProtocolError, generateSigningKey, selfSignedCertificate, type SessionInfo,
+  AlertDescription, TlsAlertError, TlsCertificateError, TlsProtocolError, certificateSpki, generateSigningKey, selfSignedCertificate, type SessionInfo,
 } from '../../src/index.js';
 
 const session: SessionInfo = {
@@ -44,6 +44,36 @@ describe('summaries', () => {
       '* TLSv1.3, TLS_AES_128_GCM_SHA256, x25519',
       '* ALPN: none',
       '* server certificate: CN=example.test; issuer: CN=example.test; signed with ed25519',
+    ]);
+  });
+
+  it('add to the server log line the client certificate, why it was refused, the PSK and 0-RTT', () => {
+    const client = selfSignedCertificate(generateSigningKey('ecdsa-p256'), { commonName: 'alice' });
+    const refused = new TlsCertificateError('CERT_MISSING', 'tls: the client sent no certificate');
+    const base = { ...session, certificateType: 'x509', resumed: false, earlyData: 'none' } as SessionInfo;
+    expect(sessionLine({ ...base, peerCertificates: [client] })).toBe('TLSv1.3 TLS_AES_128_GCM_SHA256 x25519, ALPN -, SNI localhost, client CN=alice');
+    expect(sessionLine({ ...base, authorizationError: refused })).toBe('TLSv1.3 TLS_AES_128_GCM_SHA256 x25519, ALPN -, SNI localhost, no client certificate (refused: CERT_MISSING)');
+    expect(sessionLine({ ...base, group: undefined, resumed: true, psk: 'external', pskIdentity: 'dev-7', earlyData: 'accepted' })).toBe(
+      'TLSv1.3 TLS_AES_128_GCM_SHA256 psk_ke resumed, ALPN -, SNI localhost, PSK dev-7, early data accepted',
+    );
+    const spki = certificateSpki(client);
+    expect(sessionLine({ ...base, certificateType: 'raw', peerCertificates: [spki] })).toBe(
+      `TLSv1.3 TLS_AES_128_GCM_SHA256 x25519, ALPN -, SNI localhost, client raw key ${rawKeyPin(spki)}`,
+    );
+  });
+
+  it('tell the client about a raw server key, the PSK and what became of its early data', () => {
+    const spki = certificateSpki(selfSignedCertificate(generateSigningKey('ed25519'), { commonName: 'x' }));
+    const base = { ...session, resumed: true, earlyData: 'rejected', certificateType: 'raw', peerCertificates: [spki] } as SessionInfo;
+    expect(clientSummary(base, '127.0.0.1:4433').slice(1)).toEqual([
+      '* TLSv1.3, TLS_AES_128_GCM_SHA256, x25519, resumed',
+      '* ALPN: none',
+      `* server raw public key: ${rawKeyPin(spki)}; signed with ed25519`,
+      '* early data: rejected (sent again after the handshake)',
+    ]);
+    expect(clientSummary({ ...base, peerCertificates: [], certificateType: 'x509', psk: 'external', pskIdentity: 'dev-7', earlyData: 'accepted' }, 'h:1').slice(3)).toEqual([
+      '* PSK: dev-7 (external)',
+      '* early data: accepted',
     ]);
   });
 

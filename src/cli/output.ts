@@ -55,14 +55,40 @@ export function spkiPin(der: Uint8Array): string {
   return `sha256/${createHash('sha256').update(certificateSpki(der)).digest('base64')}`;
 }
 
-/** The negotiated parameters in one line: `TLSv1.3 TLS_AES_128_GCM_SHA256 x25519, ALPN h2, SNI localhost`. */
+/** The SPKI pin of a raw public key (RFC 7250: the DER SubjectPublicKeyInfo itself), `sha256/BASE64`. */
+export function rawKeyPin(spki: Uint8Array): string {
+  return `sha256/${createHash('sha256').update(spki).digest('base64')}`;
+}
+
+/** The peer's identity in a few words: `CN=x` for a certificate, `raw key sha256/...` for an RFC 7250 key. */
+function peerName(s: SessionInfo): string | undefined {
+  const leaf = s.peerCertificates[0];
+  if (!leaf) return undefined;
+  if (s.certificateType === 'raw') return `raw key ${rawKeyPin(leaf)}`;
+  return certificateNames(leaf)?.subject ?? 'an unreadable certificate';
+}
+
+/**
+ * The negotiated parameters in one line, for the server log:
+ * `TLSv1.3 TLS_AES_128_GCM_SHA256 x25519, ALPN h2, SNI localhost`, then what applies of
+ * `, client CN=alice` (its certificate; `refused: CODE` when `--request-cert` let a bad one or
+ * none in), `, PSK ID` and `, early data accepted|rejected`.
+ */
 export function sessionLine(s: SessionInfo): string {
-  return `${s.version} ${s.cipherSuite} ${s.group ?? 'psk_ke'}${s.resumed ? ' resumed' : ''}, ALPN ${s.alpnProtocol ?? '-'}, SNI ${s.serverName ?? '-'}`;
+  let line = `${s.version} ${s.cipherSuite} ${s.group ?? 'psk_ke'}${s.resumed ? ' resumed' : ''}, ALPN ${s.alpnProtocol ?? '-'}, SNI ${s.serverName ?? '-'}`;
+  const client = peerName(s);
+  const refused = s.authorizationError ? ` (refused: ${s.authorizationError.code})` : '';
+  if (client) line += `, client ${client}${refused}`;
+  else if (refused) line += `, no client certificate${refused}`;
+  if (s.psk === 'external') line += `, PSK ${s.pskIdentity ?? '?'}`;
+  if (s.earlyData !== undefined && s.earlyData !== 'none') line += `, early data ${s.earlyData}`;
+  return line;
 }
 
 /**
  * What the client prints on stderr once the handshake is done, curl-style (`* ` lines):
- * where it connected, the version, suite and group, ALPN, and the server certificate.
+ * where it connected, the version, suite and group, ALPN, how the server authenticated (its
+ * certificate, raw public key or the PSK) and what became of 0-RTT data.
  */
 export function clientSummary(s: SessionInfo, peer: string): string[] {
   const lines = [
@@ -71,7 +97,15 @@ export function clientSummary(s: SessionInfo, peer: string): string[] {
     `* ALPN: ${s.alpnProtocol ?? 'none'}`,
   ];
   const leaf = s.peerCertificates[0];
-  const names = leaf ? certificateNames(leaf) : undefined;
-  if (names) lines.push(`* server certificate: ${names.subject}; issuer: ${names.issuer}${s.peerSignatureScheme ? `; signed with ${s.peerSignatureScheme}` : ''}`);
+  const signed = s.peerSignatureScheme ? `; signed with ${s.peerSignatureScheme}` : '';
+  if (leaf && s.certificateType === 'raw') {
+    lines.push(`* server raw public key: ${rawKeyPin(leaf)}${signed}`);
+  } else {
+    const names = leaf ? certificateNames(leaf) : undefined;
+    if (names) lines.push(`* server certificate: ${names.subject}; issuer: ${names.issuer}${signed}`);
+  }
+  if (s.psk === 'external') lines.push(`* PSK: ${s.pskIdentity ?? '?'} (external)`);
+  if (s.earlyData === 'accepted') lines.push('* early data: accepted');
+  if (s.earlyData === 'rejected') lines.push('* early data: rejected (sent again after the handshake)');
   return lines;
 }

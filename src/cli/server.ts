@@ -2,6 +2,11 @@
  * `rxtls server`: `listen` plus `tlsServer`, one handler per connection (echo, www page, or
  * print to stdout), many connections at once.
  *
+ * Every connection goes through one `tlsServer` operator, so they share its ticket keys and
+ * 0-RTT anti-replay state: clients resume sessions of earlier connections (`--max-early-data`
+ * turns 0-RTT on). Client certificates (`--verify-client`, `--request-cert`) and external PSKs
+ * (`--psk`) are options of that operator (./server-options.ts).
+ *
  * Robustness rules: a connection's failure (garbage, a bad alert, a reset, a client that never
  * finishes its handshake) is logged on one stderr line and ends that connection only; every
  * socket is closed at the latest {@link LINGER_MS} after its connection ended. SIGINT or
@@ -14,12 +19,12 @@ import {
   type Observable, ReplaySubject, Subject, concat, ignoreElements, merge, of, take, takeUntil, tap, throwError, timeout,
 } from 'rxjs';
 import {
-  type SocketDuplex, type TlsDuplex, type TlsServerOptions, consume, forward, listen, tlsServer,
+  type SocketDuplex, type TlsDuplex, TlsServer, consume, forward, listen, tlsServer,
 } from '../index.js';
 import type { ServerArgs } from './args.js';
-import { loadServerIdentity } from './identity.js';
 import { keyLogPaths, openKeyLog } from './keylog.js';
 import { describeError, errorLine, formatAddress, sessionLine } from './output.js';
+import { serverSetup } from './server-options.js';
 import { type CliIo, writeChunk } from './stdio.js';
 import { serveWww } from './www.js';
 
@@ -65,12 +70,21 @@ function handle(mode: ServerArgs['mode'], tls: TlsDuplex, peer: string, stop$: O
  * connections. Throws (before listening) when the identity or key log cannot be loaded.
  */
 export function runServer(args: ServerArgs, io: CliIo): Promise<number> {
-  const identity = loadServerIdentity(args.certFile, args.keyFile);
   const keyLog = openKeyLog(keyLogPaths(args.keylogFile, io.env));
+  let setup: ReturnType<typeof serverSetup>;
+  try {
+    setup = serverSetup(args, keyLog?.write);
+    new TlsServer({ ...setup.options }); // checks the options (CA file, limits) before listening
+  } catch (e) {
+    keyLog?.close();
+    throw e;
+  }
+  const { options, identity } = setup;
   const log = (line: string): void => void io.stderr.write(`${line}\n`);
   const info = (line: string): void => (args.quiet ? undefined : log(line));
-  const options: TlsServerOptions = { cert: identity.chain, key: identity.key, ALPNProtocols: args.alpn };
-  if (keyLog) options.keyLog = keyLog.write;
+  // One operator for every connection: they share its ticket keys and 0-RTT anti-replay state,
+  // so a client resumes a session from an earlier connection.
+  const serverOperator = tlsServer(options);
 
   const stop$ = new ReplaySubject<void>(1);
   /** Connections not yet ended, each with a way to wait for its end. */
@@ -80,7 +94,7 @@ export function runServer(args: ServerArgs, io: CliIo): Promise<number> {
 
   const accept = (socket: SocketDuplex): void => {
     const peer = formatAddress(socket.remoteAddress, socket.remotePort);
-    const tls = socket.pipe(tlsServer(options));
+    const tls = socket.pipe(serverOperator);
     sockets.set(socket, undefined);
     let ended!: () => void;
     live.set(socket, new Promise<void>((r) => (ended = r)));
@@ -128,8 +142,12 @@ export function runServer(args: ServerArgs, io: CliIo): Promise<number> {
       host: args.host,
       port: args.port,
       onListening: (a) => {
-        if (identity.ephemeral) info('using a fresh self-signed certificate for localhost and 127.0.0.1');
-        info(`certificate pin: ${identity.pin}`);
+        if (!identity) info(`no certificate: clients authenticate with the PSK of identity ${JSON.stringify(args.psk?.identity)}`);
+        else {
+          if (identity.ephemeral) info('using a fresh self-signed certificate for localhost and 127.0.0.1');
+          info(`certificate pin: ${identity.pin}`);
+        }
+        if (args.clientAuth !== 'none') info(`client certificates: ${args.clientAuth === 'require' ? 'required' : 'requested'}, issued by ${args.clientCaFile}`);
         log(`listening on ${formatAddress(a.address, a.port)}`);
       },
     }).subscribe({

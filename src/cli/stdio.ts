@@ -6,7 +6,7 @@
  * @module
  */
 import type { Readable, Writable } from 'node:stream';
-import { Observable } from 'rxjs';
+import { Observable, defaultIfEmpty, of, take } from 'rxjs';
 
 /**
  * The chunks of `stream` as an observable that reads only while `ready$` says true (paused
@@ -21,6 +21,7 @@ import { Observable } from 'rxjs';
  */
 export function readableChunks(stream: Readable, ready$: Observable<boolean>): Observable<Uint8Array> {
   return new Observable<Uint8Array>((subscriber) => {
+    if (stream.readableEnded) return subscriber.complete(); // 'end' came before (see firstChunk)
     const onData = (chunk: Buffer | string): void => subscriber.next(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     const onEnd = (): void => subscriber.complete();
     const onError = (e: Error): void => subscriber.error(e);
@@ -40,6 +41,14 @@ export function readableChunks(stream: Readable, ready$: Observable<boolean>): O
       stream.pause();
     };
   });
+}
+
+/**
+ * The first chunk `stream` delivers, or undefined at its end, then completes; the stream is
+ * paused again, so a later {@link readableChunks} continues with the next chunk.
+ */
+export function firstChunk(stream: Readable): Observable<Uint8Array | undefined> {
+  return readableChunks(stream, of(true)).pipe(take(1), defaultIfEmpty(undefined));
 }
 
 /**

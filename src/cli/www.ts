@@ -7,9 +7,10 @@
  * @module
  */
 import {
-  EMPTY, Observable, catchError, defer, filter, ignoreElements, last, map, merge, of, scan, share, takeUntil, takeWhile, tap, throwError,
+  EMPTY, Observable, catchError, concatMap, defer, filter, ignoreElements, last, map, merge, of, scan, share, takeUntil, takeWhile, tap, throwError,
 } from 'rxjs';
 import type { SessionInfo, TlsDuplex } from '../index.js';
+import { certificateNames, rawKeyPin } from './output.js';
 
 /** The largest request head read before giving up. */
 export const MAX_REQUEST_HEAD = 16 * 1024;
@@ -25,6 +26,13 @@ export interface PageInfo {
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** The client's certificate subject (or raw key pin), and why it was refused if it was. */
+function clientCertificate(s: SessionInfo): string {
+  const leaf = s.peerCertificates[0];
+  const what = !leaf ? '(none)' : s.certificateType === 'raw' ? `raw key ${rawKeyPin(leaf)}` : (certificateNames(leaf)?.subject ?? '(unreadable)');
+  return s.authorizationError ? `${what}, refused: ${s.authorizationError.code}` : what;
+}
+
 /** The whole HTTP response: status line, headers, and an HTML page with the connection's parameters. */
 export function wwwResponse(info: PageInfo): Uint8Array {
   const s = info.session;
@@ -36,6 +44,8 @@ export function wwwResponse(info: PageInfo): Uint8Array {
     ['ALPN protocol', s.alpnProtocol ?? '(none)'],
     ['Server name (SNI)', s.serverName ?? '(none)'],
     ['HelloRetryRequest', s.helloRetry ? 'yes' : 'no'],
+    ['Client certificate', clientCertificate(s)],
+    ['Early data', s.earlyData ?? 'none'],
     ['Client address', info.peer],
     ['Request', info.requestLine ?? '(none)'],
   ];
@@ -72,14 +82,14 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /**
- * Serves one connection: reads the request head (at most {@link MAX_REQUEST_HEAD} bytes),
- * writes the response and close_notify, and reads on until the client closes (what it sends
+ * Serves one connection: reads the request head (at most {@link MAX_REQUEST_HEAD} bytes; it may
+ * come as 0-RTT data, before the handshake completes), writes the response and close_notify
+ * once the handshake is done, and reads on until the client closes (what it sends
  * is dropped; an end without close_notify after the response is not an error: curl and
  * browsers often just close). Completes when both are done; `stop$` ends the write early.
  */
 export function serveWww(tls: TlsDuplex, peer: string, stop$: Observable<unknown>): Observable<never> {
   return defer(() => {
-    let session: SessionInfo | undefined;
     let answered = false;
     const reads = tls.read(of(Infinity)).pipe(share());
     const response = reads.pipe(
@@ -87,17 +97,18 @@ export function serveWww(tls: TlsDuplex, peer: string, stop$: Observable<unknown
       takeWhile((head) => requestHeadEnd(head) < 0 && head.length <= MAX_REQUEST_HEAD, true),
       last(undefined, NO_BYTES),
       filter((head) => head.length > 0), // closed without asking anything: just close
-      map((head) => {
+      concatMap((head) => {
         // No blank line: too long (refused), or the client closed after a partial head (answered).
-        if (requestHeadEnd(head) < 0 && head.length > MAX_REQUEST_HEAD) throw new Error(`request head larger than ${MAX_REQUEST_HEAD} bytes`);
+        if (requestHeadEnd(head) < 0 && head.length > MAX_REQUEST_HEAD) return throwError(() => new Error(`request head larger than ${MAX_REQUEST_HEAD} bytes`));
         const requestLine = Buffer.from(head).toString('latin1').split(/\r?\n/, 1)[0];
-        return wwwResponse({ session: session!, peer, requestLine });
+        // A 0-RTT request arrives before the handshake completes: answer once it has.
+        return tls.session$.pipe(map((session) => wwwResponse({ session, peer, requestLine })));
       }),
       tap({ complete: () => (answered = true) }),
       takeUntil(stop$),
     );
     return merge(
-      tls.session$.pipe(tap((s) => (session = s)), ignoreElements()),
+      tls.session$.pipe(ignoreElements()),
       tls.write(response),
       reads.pipe(ignoreElements(), catchError((e: unknown) => (answered ? EMPTY : throwError(() => e)))),
     );
