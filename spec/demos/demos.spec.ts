@@ -60,6 +60,53 @@ describe('demos', () => {
     await listener.kill();
   }, TEST_MS);
 
+  /** The lines of p2p.ts's transcript that hold in both modes; returns the output. */
+  async function runP2p(mode: '--psk' | '--raw-keys'): Promise<string> {
+    const r = await runToEnd(TSX, ['demos/p2p.ts', mode], '', { name: `p2p ${mode}`, timeoutMs: 60_000 });
+    const out = r.stdout.toString();
+    expect(out).not.toMatch(/FAILED/);
+    expect(r.status.code).toBe(0);
+    expect(out).toMatch(/^3\. connection 1: each side sends 2000 messages of 4 KiB; /m);
+    // After the handshake, Alice's writable$ goes false with megabytes in flight, and comes back.
+    const backedUp = /^ +t= *\d+ ms {2}alice's writable\$ false sent (\d+), bob read (\d+): (\d+) in flight \(~[\d.]+ MiB\), (\d+) KiB of it in alice's rxtls\+Node buffers$/m.exec(out);
+    expect(backedUp).not.toBeNull();
+    expect(Number(backedUp![3])).toBeGreaterThan(256); // over 1 MiB of 4 KiB messages waited for Bob
+    expect(Number(backedUp![4])).toBeLessThan(256); //   of which rxtls and Node held a bounded part
+    expect(out.slice(backedUp!.index)).toMatch(/^ +t= *\d+ ms {2}alice's writable\$ true {2}sent \d+, bob read \d+: /m);
+    expect(out).toMatch(/^ {3}alice -> bob: 2000 of 2000 messages arrived in order, SHA-256 matches$/m);
+    expect(out).toMatch(/^ {3}bob -> alice: 2000 of 2000 messages arrived in order, SHA-256 matches$/m);
+    expect(out).toMatch(/^ {3}alice: full handshake, TLS_AES_128_GCM_SHA256, x25519 key exchange, /m);
+    expect(out).toMatch(/^ {3}alice: resumed from a ticket, /m);
+    expect(out).toMatch(/^ {3}bob: {3}resumed from a ticket, /m);
+    expect(out).toMatch(/^ {3}resumed: alice true, bob true; 3 messages each way arrived in order$/m);
+    expect(out).toMatch(/^ {3}mallory: refused: /m);
+    expect(out).toMatch(/^ {3}bob: {5}refused her: /m);
+    expect(out.endsWith(`all checks passed (${mode})\n`)).toBe(true);
+    return out;
+  }
+
+  it('p2p.ts --psk: an external PSK both ways, backpressure, ordered delivery, resumption, a stranger refused', async () => {
+    const out = await runP2p('--psk');
+    expect(out).toMatch(/^ {3}bob: {3}full handshake, .*peer authenticated by the shared key "alice"$/m);
+    expect(out).toMatch(/^ {3}alice: resumed from a ticket, .*peer authenticated by connection 1's secret$/m);
+    expect(out).toMatch(/^ {3}mallory: refused: .*decrypt_error \(51\)$/m);
+    expect(out).toMatch(/^ {3}bob: {5}refused her: .*binder/m);
+  }, TEST_MS);
+
+  it('p2p.ts --raw-keys: pinned raw public keys both ways, the same checks, the pins kept on resumption', async () => {
+    const out = await runP2p('--raw-keys');
+    const alicePin = /^ {3}alice sha256\/(\S{44})$/m.exec(out)![1]!;
+    const bobPin = /^ {3}bob {3}sha256\/(\S{44})$/m.exec(out)![1]!;
+    const pinned = (pin: string) => `peer's raw key sha256/${pin.slice(0, 8)}... is pinned`;
+    // Each side sees the other's key: signed on the full handshake, from the ticket on resumption.
+    expect(out).toContain(`   alice: full handshake, TLS_AES_128_GCM_SHA256, x25519 key exchange, ${pinned(bobPin)} (signed with ed25519)`);
+    expect(out).toContain(`   bob:   full handshake, TLS_AES_128_GCM_SHA256, x25519 key exchange, ${pinned(alicePin)} (signed with ed25519)`);
+    expect(out).toContain(`   alice: resumed from a ticket, TLS_AES_128_GCM_SHA256, x25519 key exchange, ${pinned(bobPin)} (no signature needed)`);
+    expect(out).toContain(`   bob:   resumed from a ticket, TLS_AES_128_GCM_SHA256, x25519 key exchange, ${pinned(alicePin)} (no signature needed)`);
+    expect(out).toMatch(/^ {3}mallory: refused: .*bad_certificate \(42\)$/m);
+    expect(out).toMatch(/^ {3}bob: {5}refused her: .*matches no pin$/m);
+  }, TEST_MS);
+
   it('backpressure.ts: writable$ flips, buffers stay flat, the bar reaches 100%', async () => {
     const r = await runToEnd(TSX, ['demos/backpressure.ts', '16', '8'], '', { name: 'backpressure', timeoutMs: 60_000 });
     const out = r.stdout.toString();
