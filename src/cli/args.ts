@@ -13,14 +13,6 @@ export class UsageError extends Error {
   }
 }
 
-/** A flag that rxtls understands but cannot honour yet: also exit status 2, never ignored silently. */
-export class NotSupportedError extends UsageError {
-  constructor(flag: string, why: string) {
-    super(`${flag} is not supported yet: ${why}`);
-    this.name = 'NotSupportedError';
-  }
-}
-
 /** One option of a command: a flag (no `value`) or an option taking a value. */
 interface OptionSpec {
   readonly name: string;
@@ -354,7 +346,7 @@ function clientArgs(argv: readonly string[]): ClientArgs | HelpArgs {
   };
 }
 
-/** Parses the arguments after `rxtls`. Throws UsageError (or NotSupportedError) with a one-line reason. */
+/** Parses the arguments after `rxtls`. Throws UsageError with a one-line reason. */
 export function parseArgs(argv: readonly string[]): Args {
   const [command, ...rest] = argv;
   switch (command) {

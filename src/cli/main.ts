@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import { Observable } from 'rxjs';
-import { type Args, NotSupportedError, UsageError, parseArgs, usage } from './args.js';
+import { type Args, UsageError, parseArgs, usage } from './args.js';
 import { runClient } from './client.js';
 import { errorLine } from './output.js';
 import { runServer } from './server.js';
@@ -31,7 +31,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.stderr.write(`rxtls: ${e.message}\n`);
-    if (!(e instanceof NotSupportedError)) io.stderr.write("run 'rxtls --help' for usage\n");
+    io.stderr.write("run 'rxtls --help' for usage\n");
     return 2;
   }
   try {
