@@ -65,6 +65,28 @@ describe.each([
 });
 
 describe('post-handshake authentication', () => {
+  test("requestCert 'postHandshake': no CertificateRequest in the handshake, then a required certificate after it", () => {
+    const wire = connect(phaClient({ cert: cidA().certPem, key: cidA().keyPem }), phaServer({ requestCert: 'postHandshake' }));
+    expect(wire.server.session!.peerCertificates).toEqual([]);
+    expect(wire.server.session!.authorizationError).toBeUndefined();
+    wire.server.requestCertificate();
+    wire.pump();
+    expect(wire.errors).toEqual([]);
+    const ev = peerCertEvents(wire.server.takeEvents());
+    expect(ev.length).toBe(1);
+    expect(sameBytes(ev[0]!.chain[0]!, cidA().certDer)).toBe(true);
+  });
+
+  test("requestCert 'postHandshake' still refuses a client that then sends no certificate: certificate_required", () => {
+    const wire = connect(phaClient({ selectCertificate: () => null, postHandshakeAuth: true }), phaServer({ requestCert: 'postHandshake' }));
+    wire.server.requestCertificate();
+    wire.pump();
+    expect(wire.errors.map((e) => [e.end, (e.error as TlsCertificateError).alert])).toEqual([
+      ['server', AlertDescription.certificate_required],
+      ['client', AlertDescription.certificate_required],
+    ]);
+  });
+
   test('a client that sent no certificate in the handshake presents one after it: chain set, authorizationError cleared', () => {
     const requests: CertificateRequestInfo[] = [];
     const wire = connect(

@@ -25,8 +25,12 @@ export interface ServerConfig extends CommonConfig {
    * Text and DER are parsed for every connection, so a server making many should load it once.
    */
   key?: PrivateKeyOption;
-  /** Ask clients for a certificate (CertificateRequest, RFC 8446 section 4.3.2). Default false. */
-  requestCert?: boolean;
+  /**
+   * Ask clients for a certificate (CertificateRequest, RFC 8446 section 4.3.2). Default false.
+   * `'postHandshake'` does not ask during the handshake, only when `requestCertificate()` is
+   * called (RFC 8446 section 4.6.2).
+   */
+  requestCert?: boolean | 'postHandshake';
   /**
    * With `requestCert` (default true): a client that sends no certificate is refused with
    * certificate_required, one that fails verification with the verifier's alert. When false,
@@ -85,6 +89,8 @@ export interface ClientAuthPolicy {
   readonly verifier: CertificateVerifier;
   /** rejectUnauthorized: refuse a client with no or a bad certificate. */
   readonly required: boolean;
+  /** Whether the handshake itself asks (false: only post-handshake requests). */
+  readonly inHandshake: boolean;
   /** DER subject names for certificate_authorities (empty when `ca` is not given). */
   readonly authorities: readonly Uint8Array[];
 }
@@ -148,7 +154,7 @@ function clientAuthPolicy(c: ServerConfig): ClientAuthPolicy {
     (c.ca === undefined ? pinningVerifier(c.pins!) : caVerifier({ ca: c.ca, purpose: 'client', spkiPins: c.pins?.spkiSha256 }));
   if (c.ca !== undefined && c.pins?.certSha256?.length) throw new TlsMisuseError('tls: with ca, only pins.spkiSha256 can be combined');
   const authorities = c.ca === undefined ? [] : parseCaOption(c.ca).map((p) => p.subject.der);
-  return { verifier, required: c.rejectUnauthorized ?? true, authorities };
+  return { verifier, required: c.rejectUnauthorized ?? true, inHandshake: c.requestCert === true, authorities };
 }
 
 /**

@@ -118,7 +118,7 @@ function resolveIdentity(c: PskContext, identity: Uint8Array): Found | undefined
     // server free to refuse a ticket for another name; we do, as a session is tied to its SNI.
     if (!info || age < -TICKET_AGE_TOLERANCE_MS || age > ticket.lifetime * 1000 || ticket.serverName !== c.serverName) return undefined;
     // A session without a client certificate does not resume where one is now required.
-    if (c.server.clientAuth?.required && ticket.peerCertificates.length === 0) return undefined;
+    if (c.server.clientAuth?.required && c.server.clientAuth.inHandshake && ticket.peerCertificates.length === 0) return undefined;
     return { kind: 'resumption', psk: ticket.psk, hash: info.hash, ticket };
   }
   if (!c.server.pskCallback) return undefined;

@@ -415,7 +415,7 @@ export class TlsServer extends TlsConnection {
 
     this.sendMessage(encodeHandshake(HandshakeType.encrypted_extensions, encodeEncryptedExtensions({ extensions: this.hook(HandshakeType.encrypted_extensions, this.encryptedExtensions(ch, choice), false) })));
     if (!psk) {
-      if (this.server.clientAuth) {
+      if (this.server.clientAuth?.inHandshake) {
         const cr = this.certificateRequest(new Uint8Array(0));
         this.sendMessage(cr);
         this.auth = { context: new Uint8Array(0), transcript: this.transcript, postHandshake: false, chain: [], key: undefined, scheme: undefined, authorizationError: undefined, stage: 'cert' };
