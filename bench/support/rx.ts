@@ -39,6 +39,16 @@ export async function rxServer(
   onConnection: (tls: TlsDuplex, socket: SocketDuplex) => void,
 ): Promise<RxServer> {
   const sockets = new Set<SocketDuplex>();
+  // One operator for every connection, as a server would run it: options (and the ticket keys
+  // and anti-replay state they imply) are resolved once, not per connection.
+  const serverTls = tlsServer({
+    cert: [identity().certDer],
+    key: serverKey(opts.provider),
+    provider: opts.provider,
+    ...(opts.cipherSuites ? { cipherSuites: opts.cipherSuites } : {}),
+    ...(opts.groups ? { groups: opts.groups } : {}),
+    ...(opts.readHighWaterMark ? { readHighWaterMark: opts.readHighWaterMark } : {}),
+  });
   const bound = new Subject<number>();
   const ready = firstValueFrom(bound);
   const sub: Subscription = listen({
@@ -50,16 +60,7 @@ export async function rxServer(
   }).subscribe({
     next: (socket) => {
       sockets.add(socket);
-      const tls = socket.pipe(
-        tlsServer({
-          cert: [identity().certDer],
-          key: serverKey(opts.provider),
-          provider: opts.provider,
-          ...(opts.cipherSuites ? { cipherSuites: opts.cipherSuites } : {}),
-          ...(opts.groups ? { groups: opts.groups } : {}),
-          ...(opts.readHighWaterMark ? { readHighWaterMark: opts.readHighWaterMark } : {}),
-        }),
-      );
+      const tls = socket.pipe(serverTls);
       onConnection(tls, socket);
     },
     error: (e) => bound.error(e),
@@ -81,7 +82,10 @@ export interface RxClient {
   readonly socket: SocketDuplex;
 }
 
-/** Connects to 127.0.0.1:`port` and wraps the socket in a client pinned to the bench identity. */
+/**
+ * Connects to 127.0.0.1:`port` and wraps the socket in a client pinned to the bench identity.
+ * Each call makes fresh options, so no session is resumed: every handshake is a full one.
+ */
 export async function rxConnect(port: number, opts: RxTlsOptions): Promise<RxClient> {
   const socket = await firstValueFrom(connect({ host: '127.0.0.1', port, noDelay: true }));
   const tls = socket.pipe(
