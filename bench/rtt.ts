@@ -1,7 +1,9 @@
 /**
  * Round-trip time: one connection, the client sends 1 byte, the server echoes it, the client
  * waits for it before the next; both ends in this process, TCP_NODELAY on both. The figure is
- * the median round trip.
+ * the median round trip of a long-lived connection: each implementation first makes
+ * {@link Warmup} round trips that are not counted (rxtls's JavaScript takes a few thousand
+ * round trips to be fully optimised; Node's tls, mostly C++, warms up too).
  */
 import { Subject, firstValueFrom, of } from 'rxjs';
 import type { CryptoProvider } from '../src/index.js';
@@ -11,8 +13,14 @@ import { quiet, rxConnect, rxServer } from './support/rx.js';
 
 const ONE = Uint8Array.of(0x2a);
 
-/** Round trips in µs, up to `count` or `ms` milliseconds. */
-async function rxOnce(provider: CryptoProvider, count: number, ms: number): Promise<number[]> {
+/** Round trips made before sampling: up to `count`, for at most `ms` milliseconds. */
+interface Warmup {
+  count: number;
+  ms: number;
+}
+
+/** Round trips in µs, up to `count` or `ms` milliseconds, after `warm`. */
+async function rxOnce(provider: CryptoProvider, count: number, ms: number, warm: Warmup): Promise<number[]> {
   const server = await rxServer({ provider }, (tls) => {
     tls.write(tls.read(of(Infinity))).subscribe(quiet); // echo
   });
@@ -23,42 +31,48 @@ async function rxOnce(provider: CryptoProvider, count: number, ms: number): Prom
     c.tls.read(of(Infinity)).subscribe({ next: () => waiter?.(), error: () => undefined });
     c.tls.write(out).subscribe(quiet);
     await withTimeout(firstValueFrom(c.tls.session$), 30_000, 'rxtls handshake');
-    const samples: number[] = [];
-    const t0 = now();
-    while (samples.length < count && now() - t0 < ms) {
+    const once = async (): Promise<number> => {
       const t = now();
       const got = new Promise<void>((r) => (waiter = r));
       out.next(ONE);
       await withTimeout(got, 10_000, 'rxtls echo');
-      samples.push((now() - t) * 1000);
-    }
-    return samples;
+      return (now() - t) * 1000;
+    };
+    return await sample(once, count, ms, warm);
   } finally {
     c.socket.close();
     server.close();
   }
 }
 
-async function nodeOnce(count: number, ms: number): Promise<number[]> {
+async function nodeOnce(count: number, ms: number, warm: Warmup): Promise<number[]> {
   const server = await nodeServer({}, (s) => s.on('data', (d: Buffer) => s.write(d)));
   const c = await nodeConnect(server.port, {});
   try {
     let waiter: (() => void) | undefined;
     c.on('data', () => waiter?.());
-    const samples: number[] = [];
-    const t0 = now();
-    while (samples.length < count && now() - t0 < ms) {
+    const once = async (): Promise<number> => {
       const t = now();
       const got = new Promise<void>((r) => (waiter = r));
       c.write(ONE);
       await withTimeout(got, 10_000, 'node:tls echo');
-      samples.push((now() - t) * 1000);
-    }
-    return samples;
+      return (now() - t) * 1000;
+    };
+    return await sample(once, count, ms, warm);
   } finally {
     c.destroy();
     server.close();
   }
+}
+
+/** `warm` uncounted round trips, then up to `count` samples (µs) within `ms` milliseconds. */
+async function sample(once: () => Promise<number>, count: number, ms: number, warm: Warmup): Promise<number[]> {
+  const w0 = now();
+  for (let i = 0; i < warm.count && now() - w0 < warm.ms; i++) await once();
+  const samples: number[] = [];
+  const t0 = now();
+  while (samples.length < count && now() - t0 < ms) samples.push(await once());
+  return samples;
 }
 
 /** Median RTTs: each implementation once per round, interleaved; the median of round medians. */
@@ -67,10 +81,11 @@ export async function rtt(scale: Scale, log: (s: string) => void): Promise<Resul
   const samples = new Map<Impl, number[]>(impls.map((i) => [i, []]));
   const count = scale.quick ? 300 : 2000;
   const ms = scale.quick ? 1000 : 5000;
+  const warm: Warmup = scale.quick ? { count: 3000, ms: 1500 } : { count: 5000, ms: 3000 };
   for (let r = 0; r < scale.rounds; r++) {
     for (const impl of impls) {
-      const xs = impl === 'node-tls' ? await nodeOnce(count, ms) : await rxOnce(providerOf(impl), count, ms);
-      const m = median(xs.slice(Math.min(20, xs.length >> 2))); // drop warm-up
+      const xs = impl === 'node-tls' ? await nodeOnce(count, ms, warm) : await rxOnce(providerOf(impl), count, ms, warm);
+      const m = median(xs);
       samples.get(impl)!.push(m);
       log(`rtt round ${r + 1}/${scale.rounds} ${impl}: ${m.toFixed(1)} µs median of ${xs.length}`);
     }
