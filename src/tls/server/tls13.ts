@@ -12,29 +12,25 @@ import { resolveCommon } from '../config.js';
 import { TlsConnection } from '../connection.js';
 import { TlsCertificateError, TlsMisuseError, TlsProtocolError, illegalParameter, unexpectedMessage } from '../errors.js';
 import { Transcript } from '../handshake/transcript.js';
-import { OFFERED_SIGNATURE_SCHEMES } from '../handshake/verify.js';
-import {
-  checkCertificateVerify, checkPeerCertificate, chooseScheme, ownCertificateMessage, ownCertificateVerify, type CertificateKind,
-} from '../handshake/peer-auth.js';
+import { chooseScheme, ownCertificateMessage, ownCertificateVerify, type CertificateKind } from '../handshake/peer-auth.js';
 import type { Identity } from '../identity.js';
 import { KeySchedule, finishedVerifyData } from '../keys/schedule.js';
 import { encodeHandshake } from '../messages/handshake.js';
 import { decodeClientHello } from '../messages/client-hello.js';
 import { encodeServerHello } from '../messages/server-hello.js';
 import { encodeEncryptedExtensions } from '../messages/encrypted-extensions.js';
-import { decodeCertificate } from '../messages/certificate.js';
-import { encodeCertificateRequest } from '../messages/certificate-request.js';
 import { decodeEndOfEarlyData } from '../messages/end-of-early-data.js';
 import { decodeFinished, encodeFinished } from '../messages/finished.js';
 import {
   CertificateType, decodeAlpn, decodeCertificateTypes, decodeKeyShareClientHello, decodeSupportedVersionsClient, decodeCookie, decodeSupportedGroups,
-  decodeRecordSizeLimit, decodeServerName, decodeSignatureAlgorithms, encodeAlpn, encodeCertificateAuthorities, encodeEarlyDataIndication,
+  decodeRecordSizeLimit, decodeServerName, decodeSignatureAlgorithms, encodeAlpn, encodeEarlyDataIndication,
   encodeKeyShareHelloRetryRequest, encodeRecordSizeLimit, encodeKeyShareServerHello, encodeSelectedCertificateType, encodeSelectedIdentity,
-  encodeSignatureAlgorithms, encodeSupportedVersionsServer, findExtension,
+  encodeSupportedVersionsServer, findExtension,
 } from '../messages/index.js';
 import type { ClientHello, Extension } from '../messages/types.js';
 import type { SessionInfo } from '../session.js';
 import { cipherSuiteInfo, type CipherSuiteInfo } from '../suites.js';
+import { certificateRequestMessage, ClientCertificateExchange } from './client-auth.js';
 import { loadServerIdentity, resolveServer, type ResolvedServer, type ServerConfig } from './config.js';
 import { acceptsEarlyData, choosePsk, type PskChoice } from './psk.js';
 import { newSessionTickets } from './tickets.js';
@@ -64,18 +60,6 @@ interface Choice {
   clientSchemes: readonly number[];
 }
 
-/** A client certificate exchange in progress, in the handshake or after it (RFC 8446 section 4.6.2). */
-interface ClientAuthExchange {
-  readonly context: Uint8Array;
-  readonly transcript: Transcript;
-  readonly postHandshake: boolean;
-  chain: Uint8Array[];
-  key: import('../crypto/provider.js').VerifyingKey | undefined;
-  scheme: number | undefined;
-  authorizationError: TlsCertificateError | undefined;
-  stage: 'cert' | 'cv' | 'finished';
-}
-
 /**
  * A TLS 1.3 server connection: `feed()` it the client's bytes, send what `takeOutput()`
  * returns.
@@ -103,7 +87,9 @@ export class TlsServer extends TlsConnection {
   private helloRetry = false;
   private earlyData: 'accepted' | 'rejected' | 'none' = 'none';
   private clientOffersPha = false;
-  private auth: ClientAuthExchange | undefined;
+  /** A client certificate exchange in progress; `postHandshake` tells which kind. */
+  private auth: ClientCertificateExchange | undefined;
+  private authAfterHandshake = false;
   private peerChain: Uint8Array[] = [];
   private peerScheme: number | undefined;
   private authorizationError: TlsCertificateError | undefined;
@@ -132,11 +118,13 @@ export class TlsServer extends TlsConnection {
     if (this.writeClosed) throw new TlsMisuseError('tls: requestCertificate() after closeWrite()');
     if (this.peerClosed) throw new TlsMisuseError('tls: requestCertificate() after the client closed: it could not answer');
     const context = Uint8Array.of(++this.phaCount, ...this.cfg.random(7));
-    const cr = this.certificateRequest(context);
+    const cr = certificateRequestMessage(this.server.clientAuth, context);
     const transcript = this.transcript.clone();
     transcript.add(cr);
-    this.auth = { context, transcript, postHandshake: true, chain: [], key: undefined, scheme: undefined, authorizationError: undefined, stage: 'cert' };
-    this.sendPostHandshake(cr);
+    this.auth = new ClientCertificateExchange(context, transcript, this.server.clientAuth, this.choice!.clientCertType);
+    this.authAfterHandshake = true;
+    this.queueHandshake(cr);
+    this.flushHandshake();
   }
 
   protected onHandshakeMessage(type: number, body: Uint8Array, raw: Uint8Array): void {
@@ -153,10 +141,14 @@ export class TlsServer extends TlsConnection {
         return this.onEndOfEarlyData(body, raw);
       case 'wait_cert':
         expect(HandshakeType.certificate);
-        return this.onClientCertificate(body, raw);
+        this.auth!.onCertificate(body, raw, this.cfg.now(), this.provider);
+        this.state = this.auth!.stage === 'cv' ? 'wait_cv' : 'wait_finished';
+        return;
       case 'wait_cv':
         expect(HandshakeType.certificate_verify);
-        return this.onClientCertificateVerify(body, raw);
+        this.auth!.onCertificateVerify(body, raw);
+        this.state = 'wait_finished';
+        return;
       case 'wait_finished':
         expect(HandshakeType.finished);
         return this.onFinished(body, raw);
@@ -416,9 +408,8 @@ export class TlsServer extends TlsConnection {
     this.sendMessage(encodeHandshake(HandshakeType.encrypted_extensions, encodeEncryptedExtensions({ extensions: this.hook(HandshakeType.encrypted_extensions, this.encryptedExtensions(ch, choice), false) })));
     if (!psk) {
       if (this.server.clientAuth?.inHandshake) {
-        const cr = this.certificateRequest(new Uint8Array(0));
-        this.sendMessage(cr);
-        this.auth = { context: new Uint8Array(0), transcript: this.transcript, postHandshake: false, chain: [], key: undefined, scheme: undefined, authorizationError: undefined, stage: 'cert' };
+        this.sendMessage(certificateRequestMessage(this.server.clientAuth, new Uint8Array(0)));
+        this.auth = new ClientCertificateExchange(new Uint8Array(0), this.transcript, this.server.clientAuth, choice.clientCertType);
       }
       this.sendMessage(ownCertificateMessage(this.identity, choice.serverCertType, new Uint8Array(0)));
       this.sendMessage(ownCertificateVerify(this.identity!, choice.scheme!, 'server', this.transcript.current(), this.cfg.injectedRandom));
@@ -454,22 +445,9 @@ export class TlsServer extends TlsConnection {
     return ee;
   }
 
-  /** A CertificateRequest (RFC 8446 section 4.3.2), header included. */
-  private certificateRequest(context: Uint8Array): Uint8Array {
-    const auth = this.server.clientAuth!;
-    const exts: Extension[] = [{ type: ExtensionType.signature_algorithms, data: encodeSignatureAlgorithms(OFFERED_SIGNATURE_SCHEMES) }];
-    if (auth.authorities.length > 0) exts.push({ type: ExtensionType.certificate_authorities, data: encodeCertificateAuthorities(auth.authorities) });
-    return encodeHandshake(HandshakeType.certificate_request, encodeCertificateRequest({ context, extensions: exts }));
-  }
-
   private sendMessage(raw: Uint8Array): void {
     this.transcript.add(raw);
     this.queueHandshake(raw);
-  }
-
-  private sendPostHandshake(raw: Uint8Array): void {
-    this.queueHandshake(raw);
-    this.flushHandshake();
   }
 
   private onEndOfEarlyData(body: Uint8Array, raw: Uint8Array): void {
@@ -479,40 +457,6 @@ export class TlsServer extends TlsConnection {
     this.endEarlyRead();
     this.setReadSecret(this.choice!.suite, this.clientHandshakeSecret!);
     this.state = 'wait_finished';
-  }
-
-  private onClientCertificate(body: Uint8Array, raw: Uint8Array): void {
-    const a = this.auth!;
-    const cert = decodeCertificate(body);
-    if (!equalBytes(cert.context, a.context)) throw illegalParameter('client Certificate does not echo the request context');
-    a.transcript.add(raw);
-    if (cert.entries.length === 0) {
-      // RFC 8446 section 4.4.2.4: no certificate; the server decides whether to go on.
-      if (this.server.clientAuth!.required) {
-        throw new TlsCertificateError('CERT_MISSING', 'tls: the client sent no certificate', AlertDescription.certificate_required);
-      }
-      a.authorizationError = new TlsCertificateError('CERT_MISSING', 'tls: the client sent no certificate', AlertDescription.certificate_required);
-      a.stage = 'finished';
-      if (!a.postHandshake) this.state = 'wait_finished';
-      return;
-    }
-    const peer = checkPeerCertificate(cert, {
-      peer: 'client', kind: this.choice!.clientCertType, verifier: this.server.clientAuth!.verifier,
-      reject: this.server.clientAuth!.required, serverName: undefined, now: this.cfg.now(), provider: this.provider,
-    });
-    a.chain = peer.chain;
-    a.key = peer.key;
-    a.authorizationError = peer.authorizationError;
-    a.stage = 'cv';
-    if (!a.postHandshake) this.state = 'wait_cv';
-  }
-
-  private onClientCertificateVerify(body: Uint8Array, raw: Uint8Array): void {
-    const a = this.auth!;
-    a.scheme = checkCertificateVerify(body, 'client', a.key!, a.transcript.current(), OFFERED_SIGNATURE_SCHEMES);
-    a.transcript.add(raw);
-    a.stage = 'finished';
-    if (!a.postHandshake) this.state = 'wait_finished';
   }
 
   private onFinished(body: Uint8Array, raw: Uint8Array): void {
@@ -551,22 +495,16 @@ export class TlsServer extends TlsConnection {
 
   private onPostHandshake(type: number, body: Uint8Array, raw: Uint8Array): void {
     if (type === HandshakeType.key_update) return this.onKeyUpdate(body);
-    const a = this.auth;
+    const a = this.authAfterHandshake ? this.auth : undefined;
     if (!a) throw unexpectedMessage(`unexpected ${nameOf(HandshakeType, type)} after the handshake`);
     // RFC 8446 section 4.6.2: Certificate, CertificateVerify (if it is not empty), Finished.
-    if (a.stage === 'cert') {
-      if (type !== HandshakeType.certificate) throw unexpectedMessage(`expected certificate, got ${nameOf(HandshakeType, type)}`);
-      return this.onClientCertificate(body, raw);
-    }
-    if (a.stage === 'cv') {
-      if (type !== HandshakeType.certificate_verify) throw unexpectedMessage(`expected certificate_verify, got ${nameOf(HandshakeType, type)}`);
-      return this.onClientCertificateVerify(body, raw);
-    }
-    if (type !== HandshakeType.finished) throw unexpectedMessage(`expected finished, got ${nameOf(HandshakeType, type)}`);
-    const fin = decodeFinished(body);
-    const expected = finishedVerifyData(this.provider, this.choice!.suite.hash, this.readSecret, a.transcript.current());
-    if (!equalBytes(fin.verifyData, expected)) throw new TlsProtocolError('tls: client post-handshake Finished does not verify', AlertDescription.decrypt_error);
+    const expected = { cert: HandshakeType.certificate, cv: HandshakeType.certificate_verify, finished: HandshakeType.finished }[a.stage];
+    if (type !== expected) throw unexpectedMessage(`expected ${nameOf(HandshakeType, expected)}, got ${nameOf(HandshakeType, type)}`);
+    if (a.stage === 'cert') return a.onCertificate(body, raw, this.cfg.now(), this.provider);
+    if (a.stage === 'cv') return a.onCertificateVerify(body, raw);
+    a.checkFinished(body, this.provider, this.choice!.suite.hash, this.readSecret);
     this.auth = undefined;
+    this.authAfterHandshake = false;
     this.peerChain = a.chain;
     this.peerScheme = a.scheme;
     this.authorizationError = a.authorizationError;
