@@ -3,7 +3,8 @@
  * checks, the encrypted server flight, and post-handshake messages. Each forgery starts from
  * what an honest server sent; encrypted messages are re-sealed under the logged secrets.
  */
-import { AlertDescription as A, ContentType, ExtensionType as X, HandshakeType as H, NamedGroup, SignatureScheme } from '../../../src/tls/constants.js';
+import { AlertDescription as A, CipherSuite, ContentType, ExtensionType as X, HandshakeType as H, NamedGroup, SignatureScheme } from '../../../src/tls/constants.js';
+import { decodeSelectedIdentity, encodeSelectedIdentity } from '../../../src/tls/messages/ext-pre-shared-key.js';
 import { TlsCertificateError, TlsProtocolError } from '../../../src/tls/errors.js';
 import { decodeServerHello, encodeServerHello } from '../../../src/tls/messages/server-hello.js';
 import { encodeEncryptedExtensions } from '../../../src/tls/messages/encrypted-extensions.js';
@@ -440,5 +441,79 @@ describe('after the handshake', () => {
     const p = handshake(makePair());
     const fin = hs(H.finished, new Uint8Array(32));
     expectRejected(p.client, seal(secret(p, 'SERVER_TRAFFIC_SECRET_0'), [fin]), TlsProtocolError, A.unexpected_message, p.server);
+  });
+});
+
+describe('PSKs and certificate types', () => {
+  const KEY = new Uint8Array(32).fill(9);
+  const pskPair = () => makePair({ client: { psk: { identity: 'bad-input', key: KEY } }, server: { pskCallback: () => KEY } });
+
+  /** The PSK server's ServerHello record (then CCS and the protected EncryptedExtensions + Finished). */
+  function pskStart(): Flight {
+    const p = pskPair();
+    p.server.feed(drain(p.client));
+    const recs = records(drain(p.server));
+    const ccsAt = recs.findIndex((r) => r[0] === ContentType.change_cipher_spec);
+    const msgs = openFlight(recs.slice(ccsAt + 1), secret(p, 'SERVER_HANDSHAKE_TRAFFIC_SECRET'));
+    expect(msgs.map((m) => m.type)).toEqual([H.encrypted_extensions, H.finished]);
+    return { p, sh: concat(...recs.slice(0, ccsAt)), ccs: recs[ccsAt]!, msgs };
+  }
+
+  test('the honest PSK ServerHello selects identity 0 (control)', () => {
+    const f = pskStart();
+    const sel = parseHello(f.sh).extensions.find((e) => e.type === X.pre_shared_key)!;
+    expect(decodeSelectedIdentity(sel.data)).toBe(0);
+  });
+
+  test('selected_identity beyond the offered PSKs → illegal_parameter (RFC 8446 4.2.11)', () => {
+    const f = pskStart();
+    const bad = helloRecord(f.sh, (sh) => setExt(sh.extensions, X.pre_shared_key, encodeSelectedIdentity(1)));
+    expectRejected(f.p.client, bad, TlsProtocolError, A.illegal_parameter, f.p.server);
+  });
+
+  test('a PSK ServerHello with a suite of another hash than the PSK → illegal_parameter', () => {
+    const f = pskStart();
+    const bad = helloRecord(f.sh, (sh) => (sh.cipherSuite = CipherSuite.TLS_AES_256_GCM_SHA384));
+    expectRejected(f.p.client, bad, TlsProtocolError, A.illegal_parameter, f.p.server);
+  });
+
+  test('a PSK ServerHello without key_share when psk_ke was not offered → missing_extension', () => {
+    const f = pskStart();
+    const bad = helloRecord(f.sh, (sh) => (sh.extensions = sh.extensions.filter((e) => e.type !== X.key_share)));
+    expectRejected(f.p.client, bad, TlsProtocolError, A.missing_extension, f.p.server);
+  });
+
+  test('a certificate after a PSK EncryptedExtensions → unexpected_message', () => {
+    const f = start();
+    const pf = pskStart();
+    afterHello(pf);
+    const cert = f.msgs[CERT]!.raw;
+    expectRejected(pf.p.client, sealedFlight(pf, pf.msgs[0]!.raw, cert), TlsProtocolError, A.unexpected_message, pf.p.server);
+  });
+
+  test('server_certificate_type (not offered) in EncryptedExtensions → unsupported_extension', () => {
+    const f = start();
+    afterHello(f);
+    const ee = hs(H.encrypted_extensions, encodeEncryptedExtensions({ extensions: [{ type: X.server_certificate_type, data: Uint8Array.of(2) }] }));
+    expectRejected(f.p.client, sealedFlight(f, ee), TlsProtocolError, A.unsupported_extension, f.p.server);
+  });
+
+  test('a certificate type the client did not offer (OpenPGP, 1) → illegal_parameter', () => {
+    const f = start({ client: { rawPublicKey: true, pins: { spkiSha256: [new Uint8Array(32)] } } });
+    afterHello(f);
+    const ee = hs(H.encrypted_extensions, encodeEncryptedExtensions({ extensions: [{ type: X.server_certificate_type, data: Uint8Array.of(1) }] }));
+    expectRejected(f.p.client, sealedFlight(f, ee), TlsProtocolError, A.illegal_parameter, f.p.server);
+  });
+
+  test('a NewSessionTicket with an empty ticket → decode_error', () => {
+    const p = handshake(makePair());
+    const nst = hs(H.new_session_ticket, Uint8Array.of(0, 0, 0, 60, 0, 0, 0, 1, 0, 0, 0, 0, 0));
+    expectRejected(p.client, seal(secret(p, 'SERVER_TRAFFIC_SECRET_0'), [nst]), TlsProtocolError, A.decode_error, p.server);
+  });
+
+  test('a NewSessionTicket with an extension other than early_data → illegal_parameter', () => {
+    const p = handshake(makePair());
+    const nst = hs(H.new_session_ticket, Uint8Array.of(0, 0, 0, 60, 0, 0, 0, 1, 0, 0, 1, 7, 0, 4, 0, 0x10, 0, 0));
+    expectRejected(p.client, seal(secret(p, 'SERVER_TRAFFIC_SECRET_0'), [nst]), TlsProtocolError, A.illegal_parameter, p.server);
   });
 });

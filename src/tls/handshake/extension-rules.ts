@@ -42,9 +42,9 @@ const UNSOLICITED_OK: Record<ExtensionContext, ReadonlySet<number>> = {
 const KNOWN = new Set<number>(Object.values(E));
 
 /**
- * Checks the extensions of a message the peer sent: each must have been offered (else
- * unsupported_extension, RFC 8446 section 4.2) and be allowed in that message (else
- * illegal_parameter). Unknown types in a CertificateRequest or NewSessionTicket are ignored,
+ * Checks the extensions of a message the peer sent: each must be allowed in that message (a
+ * known extension that is not: illegal_parameter) and have been offered (else
+ * unsupported_extension, RFC 8446 section 4.2). Unknown types in a CertificateRequest or NewSessionTicket are ignored,
  * as the RFC asks.
  */
 export function checkPeerExtensions(context: ExtensionContext, extensions: readonly Extension[], offered: ReadonlySet<number>): void {
@@ -52,6 +52,9 @@ export function checkPeerExtensions(context: ExtensionContext, extensions: reado
     const name = nameOf(ExtensionType, ext.type);
     const mayBeUnsolicited = UNSOLICITED_OK[context].has(ext.type);
     if (!KNOWN.has(ext.type) && (context === 'certificate_request' || context === 'new_session_ticket')) continue;
+    // A known extension in a message that may not carry it is illegal_parameter, offered or not;
+    // one the peer answers without our asking is unsupported_extension (RFC 8446 section 4.2).
+    if (KNOWN.has(ext.type) && !ALLOWED[context].has(ext.type)) throw illegalParameter(`extension ${name} is not allowed in ${context}`);
     if (!offered.has(ext.type) && !mayBeUnsolicited) {
       throw new TlsProtocolError(`tls: ${context} carries extension ${name} that was not offered`, AlertDescription.unsupported_extension);
     }
