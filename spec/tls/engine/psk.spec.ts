@@ -185,10 +185,10 @@ describe('PSK key exchange modes', () => {
     expect(serverHelloHasKeyShare(wire)).toBe(true);
   });
 
-  test('client psk_ke only, server psk_dhe_ke only: no PSK in common; the PSK-only server refuses', () => {
+  test('client psk_ke only, server psk_dhe_ke only: no mode in common; the PSK-only server refuses with handshake_failure', () => {
     const wire = join(pskClient({ pskModes: ['psk_ke'] }), pskServer());
-    // RFC 8446 leaves the alert open here; rxtls reports the identity as unusable.
-    expectAlert(wire, 'server', AlertDescription.unknown_psk_identity);
+    // RFC 8446 leaves the alert open here: the identity is fine, the negotiation failed.
+    expectAlert(wire, 'server', AlertDescription.handshake_failure);
   });
 
   test('resumption with psk_ke when both ask for it, and a full handshake when only the client does', () => {

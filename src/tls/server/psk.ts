@@ -62,8 +62,9 @@ export interface PskContext {
 /**
  * The PSK to use, or undefined for a full handshake. Throws missing_extension for a
  * pre_shared_key without psk_key_exchange_modes (section 4.2.9), decrypt_error when the chosen
- * PSK's binder does not verify (section 4.2.11), unknown_psk_identity when no identity is
- * usable and we have no certificate to fall back on.
+ * PSK's binder does not verify (section 4.2.11); and when we have no certificate to fall back
+ * on, handshake_failure when no key exchange mode is in common, unknown_psk_identity when no
+ * identity is usable.
  */
 export function choosePsk(c: PskContext): PskChoice | undefined {
   const ext = findExtension(c.ch.extensions, ExtensionType.pre_shared_key);
@@ -75,7 +76,9 @@ export function choosePsk(c: PskContext): PskChoice | undefined {
   let dhe: boolean;
   if (modes.includes(PskKeyExchangeMode.psk_dhe_ke) && c.server.pskModes.has(PskKeyExchangeMode.psk_dhe_ke)) dhe = true;
   else if (modes.includes(PskKeyExchangeMode.psk_ke) && c.server.pskModes.has(PskKeyExchangeMode.psk_ke)) dhe = false;
-  else return noPsk(c);
+  else if (c.pskOnly) {
+    throw new TlsProtocolError('tls: no PSK key exchange mode in common (psk_key_exchange_modes)', AlertDescription.handshake_failure);
+  } else return undefined;
 
   const n = Math.min(offers.identities.length, MAX_IDENTITIES_TRIED);
   for (let i = 0; i < n; i++) {
