@@ -22,7 +22,8 @@ export { pinningVerifier, type PinOptions, type Pin } from './x509/pinning.js';
 export type { CertificateVerifier, VerifyContext } from './x509/verifier.js';
 export { caVerifier, type CaVerifierOptions, type CaOption, type CheckServerIdentity } from './x509/ca-verifier.js';
 export type { PeerCertificate, CertificateNames } from './x509/peer-certificate.js';
-export { CertificateVerifyError, type VerifyCode, type PathProblem } from './x509/verify-error.js';
+export { CertificateVerifyError, VERIFY_ERRORS, type VerifyCode, type PathProblem } from './x509/verify-error.js';
+export type { PathLimits } from './x509/path.js';
 export type { Extension } from './messages/types.js';
 export { generateSigningKey } from './crypto/generate.js';
 export { selfSignedCertificate, type SelfSignedOptions } from './x509/self-signed.js';
@@ -33,5 +34,5 @@ export type { PskMode } from './handshake/psk-modes.js';
 export type { CertificateOption, PrivateKeyOption } from './identity.js';
 export {
   TicketKeys, type TicketKeysOptions, MemorySessionStore, type MemorySessionStoreOptions, type SessionStore, type StoredSession,
-  encodeStoredSession, decodeStoredSession, SingleUseTickets, type SingleUseTicketsOptions, type AntiReplay,
+  encodeStoredSession, decodeStoredSession, SingleUseTickets, type SingleUseTicketsOptions, type AntiReplay, MAX_TICKET_PLAINTEXT, MAX_TICKET_LENGTH,
 } from './resumption/index.js';
