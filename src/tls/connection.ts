@@ -379,19 +379,15 @@ export abstract class TlsConnection {
   /**
    * Client: ends 0-RTT. When the server rejected it, what was sent early goes back in front of
    * the held plaintext, to be sent again once the handshake completes: the peer application
-   * sees it once either way. Returns the bytes sent early.
+   * sees it once either way.
    */
-  protected endEarlyWrite(accepted: boolean): number {
+  protected endEarlyWrite(accepted: boolean): void {
     const w = this.earlyWrite;
-    if (!w) return 0;
+    if (!w) return;
     this.earlyWrite = undefined;
-    let bytes = 0;
-    for (const c of w.sent) bytes += c.length;
-    if (!accepted && bytes > 0) {
-      this.plainOut = [...w.sent, ...this.plainOut];
-      this.plainOutBytes += bytes;
-    }
-    return bytes;
+    if (accepted || w.sent.length === 0) return;
+    for (const c of w.sent) this.plainOutBytes += c.length;
+    this.plainOut = [...w.sent, ...this.plainOut];
   }
 
   private sendEarly(data: Uint8Array): void {
@@ -592,8 +588,9 @@ export abstract class TlsConnection {
       }
     }
     // Count the least plaintext the record can hold (RFC 8446 section 4.2.10 counts early data,
-    // not its record overhead): the fragment less the content type byte and a 16-byte tag.
-    this.earlyDataSkip -= Math.max(0, rec.fragment.length - 17);
+    // not its record overhead): the fragment less the content type byte and a 16-byte tag; at
+    // least one byte a record, so that a flood of tiny records ends too.
+    this.earlyDataSkip -= Math.max(1, rec.fragment.length - 17);
     if (this.earlyDataSkip < 0) throw unexpectedMessage('more skipped early data than allowed');
     return null;
   }

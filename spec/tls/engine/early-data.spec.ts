@@ -444,3 +444,40 @@ describe('limits and replays', () => {
     expect(replayed.readableBytes).toBe(0);
   });
 });
+
+describe('bounds', () => {
+  test("a ticket allowing more early data than the client's maxPendingWrite: the client sends at most maxPendingWrite early", () => {
+    const scfg = serverConfig({ maxEarlyData: 4 * 1024 * 1024 });
+    const ccfg = clientConfig({ maxPendingWrite: 4096 });
+    connect(ccfg, scfg);
+    const client = new TlsClient(ccfg);
+    expect(client.earlyDataRoom).toBe(4096);
+  });
+
+  test('skipping refused early data: a flood of tiny undecryptable records ends once the skip allowance (64 KiB) is used', () => {
+    const ccfg = clientConfig();
+    const scfg = serverConfig();
+    connect(ccfg, scfg);
+    // Another options object: the ticket does not open, so the 0-RTT offer is refused and skipped.
+    const server = new TlsServer(serverConfig());
+    const client = new TlsClient(ccfg);
+    expect(client.write(utf8('early'))).toBe(5);
+    for (let c = client.takeOutput(); c; c = client.takeOutput()) server.feed(c);
+    expect(server.failure).toBeUndefined();
+    // 70 000 one-byte application_data records: each counts at least one byte against the skip limit.
+    const tiny = Uint8Array.of(ContentType.application_data, 3, 3, 0, 1, 0);
+    let error: unknown;
+    let fed = 0;
+    for (; fed < 70_000 && !error; fed++) {
+      try {
+        server.feed(tiny);
+      } catch (e) {
+        error = e;
+      }
+    }
+    // The client's own early record counted its 5 bytes; each tiny record counts one more, so
+    // the 65 532nd fails to decrypt outside the allowance and ends the connection.
+    expect(fed).toBe(65_536 - 5 + 1);
+    expect((error as { alert?: number }).alert).toBe(AlertDescription.bad_record_mac);
+  });
+});

@@ -115,7 +115,8 @@ export class TlsClient extends TlsConnection {
     this.psks = pskOffers(this.client, session, cfg.cipherSuites, now);
     const first = this.psks[0];
     if (this.client.earlyData && first?.session && first.session.maxEarlyData > 0 && (first.session.alpn === undefined || cfg.alpn[0] === first.session.alpn)) {
-      this.earlyOffer = { suite: cipherSuiteInfo(first.session.suite)!, limit: first.session.maxEarlyData };
+      // The copies kept for a re-send are bounded by maxPendingWrite, whatever the ticket allows.
+      this.earlyOffer = { suite: cipherSuiteInfo(first.session.suite)!, limit: Math.min(first.session.maxEarlyData, cfg.maxPendingWrite) };
     }
     this.sendClientHello();
     this.flushHandshake(ProtocolVersion.TLS10); // RFC 8446 section 5.1: 0x0301 for the first ClientHello
