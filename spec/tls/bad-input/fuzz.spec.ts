@@ -9,6 +9,7 @@
 import { AlertDescription as A, ContentType } from '../../../src/tls/constants.js';
 import type { TlsConnection } from '../../../src/tls/connection.js';
 import { TlsAlertError, TlsError, TlsTruncationError } from '../../../src/tls/errors.js';
+import { MemorySessionStore, SingleUseTickets, TicketKeys, type StoredSession } from '../../../src/tls/resumption/index.js';
 import { bounded, concat, drain, makeClient, makeServer, openRecords, records, seal, seededInt, seededRandom } from './support.js';
 
 const ITERATIONS = 300;
@@ -187,6 +188,95 @@ describe('mutated transcripts', () => {
           A.unrecognized_name,
         ]).toContain(alert);
       }
+    });
+  }
+});
+
+describe('mutated resumed 0-RTT conversations', () => {
+  const NOW = 1_700_000_000_000;
+  const now = () => NOW;
+  const ticketKeys = new TicketKeys({ random: seededRandom(77), now });
+  /** The server side: fresh anti-replay state for each engine, so a replayed hello may use 0-RTT again. */
+  const server = (secrets = new Map<string, Uint8Array>()) =>
+    makeServer({ ticketKeys, maxEarlyData: 1024, tickets: 1, now, antiReplay: new SingleUseTickets() }, secrets, SERVER_SEED);
+  let session: StoredSession;
+  /** A client whose store holds the one session, writing early data before anything moves. */
+  const client = (secrets = new Map<string, Uint8Array>()) => {
+    const store = new MemorySessionStore();
+    store.put('localhost', session);
+    const c = makeClient({ sessionStore: store, earlyData: true, now }, secrets, CLIENT_SEED);
+    c.write(text.encode('early hello'));
+    return c;
+  };
+  let convo: { fromClient: Uint8Array[]; fromServer: Uint8Array[] };
+
+  beforeAll(() => {
+    // A full handshake that leaves one ticket in a store, then the resumed conversation to mutate.
+    const store = new MemorySessionStore();
+    const c0 = makeClient({ sessionStore: store, now }, new Map(), 5);
+    const s0 = server();
+    s0.feed(drain(c0));
+    c0.feed(drain(s0));
+    s0.feed(drain(c0));
+    c0.feed(drain(s0));
+    session = store.take('localhost', NOW)!;
+    expect(session).toBeDefined();
+    const c = client();
+    const s = server();
+    const fromClient: Uint8Array[] = [];
+    const fromServer: Uint8Array[] = [];
+    for (let round = 0; round < 6; round++) {
+      if (round === 3) {
+        c.closeWrite();
+        s.closeWrite();
+      }
+      const up = drain(c);
+      if (up.length > 0) {
+        fromClient.push(...records(up));
+        s.feed(up);
+      }
+      const down = drain(s);
+      if (down.length > 0) {
+        fromServer.push(...records(down));
+        c.feed(down);
+      }
+    }
+    expect(c.session!.resumed && c.session!.earlyData === 'accepted').toBe(true);
+    expect(c.peerClosed && s.peerClosed).toBe(true);
+    expect(new TextDecoder().decode(s.read()!)).toBe('early hello');
+    convo = { fromClient, fromServer };
+  });
+
+  test('control: the unmutated conversation replays cleanly, with its early data', () => {
+    const s = server();
+    expect(replay(s, convo.fromClient, 'server control')).toEqual({ accepted: true });
+    expect(s.session!.earlyData).toBe('accepted');
+    const c = client();
+    drain(c);
+    expect(replay(c, convo.fromServer, 'client control')).toEqual({ accepted: true });
+    expect(c.session!.resumed).toBe(true);
+  });
+
+  for (const role of ['client', 'server'] as const) {
+    test(`${role}: ${FLIGHT_ITERATIONS} seeded mutations of the peer's records end cleanly`, () => {
+      const int = seededInt(role === 'client' ? 707 : 808);
+      const bytes = seededRandom(role === 'client' ? 909 : 1010);
+      const source = role === 'client' ? convo.fromServer : convo.fromClient;
+      const alerts = new Map<number, number>();
+      let accepted = 0;
+      for (let i = 0; i < FLIGHT_ITERATIONS; i++) {
+        const victim = role === 'client' ? client() : server();
+        drain(victim);
+        const which = int(source.length);
+        const kind = MUTATIONS[int(MUTATIONS.length)]!;
+        const recs = source.slice();
+        recs[which] = mutate(source[which]!, kind, int, bytes);
+        const o = bounded(() => replay(victim, recs, `${role} resumed iteration ${i} (${kind} record ${which})`));
+        if (o.accepted) accepted++;
+        else alerts.set(o.alert!, (alerts.get(o.alert!) ?? 0) + 1);
+      }
+      expect(accepted).toBeLessThan(FLIGHT_ITERATIONS / 4);
+      expect(alerts.size).toBeGreaterThan(1);
     });
   }
 });
