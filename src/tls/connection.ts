@@ -166,14 +166,8 @@ export abstract class TlsConnection {
     const chunk = data.subarray(0, n);
     try {
       if (this.established) this.sealApplicationData(chunk);
-      else if (this.earlyWrite && this.earlyWrite.budget > 0 && this.plainOutBytes === 0) {
-        const early = Math.min(n, this.earlyWrite.budget);
-        this.sendEarly(chunk.subarray(0, early));
-        if (early < n) {
-          this.plainOut.push(chunk.slice(early));
-          this.plainOutBytes += n - early;
-        }
-      } else {
+      else if (this.earlyWrite && this.plainOutBytes === 0) this.sendEarlyOrHold(chunk);
+      else {
         this.plainOut.push(chunk.slice());
         this.plainOutBytes += n;
       }
@@ -366,14 +360,7 @@ export abstract class TlsConnection {
     const held = this.plainOut;
     this.plainOut = [];
     this.plainOutBytes = 0;
-    for (const c of held) {
-      const n = Math.min(c.length, this.earlyWrite.budget);
-      if (n > 0) this.sendEarly(c.subarray(0, n));
-      if (n < c.length) {
-        this.plainOut.push(c.subarray(n));
-        this.plainOutBytes += c.length - n;
-      }
-    }
+    for (const c of held) this.sendEarlyOrHold(c);
   }
 
   /**
@@ -388,6 +375,19 @@ export abstract class TlsConnection {
     if (accepted || w.sent.length === 0) return;
     for (const c of w.sent) this.plainOutBytes += c.length;
     this.plainOut = [...w.sent, ...this.plainOut];
+  }
+
+  /**
+   * Sends as much of `c` as the 0-RTT budget allows; holds the rest for after the handshake
+   * (once something is held, the budget is spent, so order is kept).
+   */
+  private sendEarlyOrHold(c: Uint8Array): void {
+    const n = Math.min(c.length, this.earlyWrite!.budget);
+    if (n > 0) this.sendEarly(c.subarray(0, n));
+    if (n < c.length) {
+      this.plainOut.push(c.slice(n));
+      this.plainOutBytes += c.length - n;
+    }
   }
 
   private sendEarly(data: Uint8Array): void {
