@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   await backpressure();
 
   say('');
-  say('Next (demos/README.md): npx tsx demos/pipeline.ts | demos/chat.ts | demos/backpressure.ts;');
+  say('Next (demos/README.md): npx tsx demos/pipeline.ts | demos/chat.ts | demos/backpressure.ts | demos/p2p.ts;');
   say('the command-line tool: npx rxtls server --www, then npx rxtls client localhost:4433 --pin <its pin>');
 }
 
