@@ -366,21 +366,31 @@ export abstract class TlsConnection {
   /**
    * Client: ends 0-RTT. When the server rejected it, what was sent early goes back in front of
    * the held plaintext, to be sent again once the handshake completes: the peer application
-   * sees it once either way.
+   * sees it once either way. Returns the bytes put back.
    */
-  protected endEarlyWrite(accepted: boolean): void {
+  protected endEarlyWrite(accepted: boolean): number {
     const w = this.earlyWrite;
-    if (!w) return;
+    if (!w) return 0;
     this.earlyWrite = undefined;
-    if (accepted || w.sent.length === 0) return;
-    for (const c of w.sent) this.plainOutBytes += c.length;
+    if (accepted || w.sent.length === 0) return 0;
+    let bytes = 0;
+    for (const c of w.sent) bytes += c.length;
+    this.plainOutBytes += bytes;
     this.plainOut = [...w.sent, ...this.plainOut];
+    return bytes;
   }
 
   /**
    * Sends as much of `c` as the 0-RTT budget allows; holds the rest for after the handshake
    * (once something is held, the budget is spent, so order is kept).
    */
+  /** Client: bytes sent as 0-RTT data so far (while early data is on). */
+  protected get earlyBytesSent(): number {
+    let n = 0;
+    for (const c of this.earlyWrite?.sent ?? []) n += c.length;
+    return n;
+  }
+
   private sendEarlyOrHold(c: Uint8Array): void {
     const n = Math.min(c.length, this.earlyWrite!.budget);
     if (n > 0) this.sendEarly(c.subarray(0, n));

@@ -231,15 +231,26 @@ describe('0-RTT rejected: the client sends it again after the handshake, the ser
     expectRejectedOnce(wire, utf8('skewed'));
   });
 
-  test('a server that picks another ALPN protocol than the ticket has rejects it', () => {
+  test('a server that picks another ALPN protocol than the ticket has rejects it; the early data, written for the ticket\'s protocol, is not re-sent: the client fails (RFC 8446 section 4.2.10)', () => {
     const ticketKeys = new TicketKeys();
     const ccfg = clientConfig({ ALPNProtocols: ['h2', 'http/1.1'] });
     const first = connect(ccfg, serverConfig({ ticketKeys, ALPNProtocols: ['h2', 'http/1.1'] }));
     expect(first.client.session!.alpnProtocol).toBe('h2');
     const wire = resumeWith(ccfg, serverConfig({ ticketKeys, ALPNProtocols: ['http/1.1'] }), utf8('alpn'));
     expect(offersEarly(wire)).toBe(true);
-    expect(wire.server.session!.alpnProtocol).toBe('http/1.1');
-    expectRejectedOnce(wire, utf8('alpn'));
+    expect(wire.errors[0]!.end).toBe('client');
+    expect((wire.errors[0]!.error as Error).message).toMatch(/refused our 0-RTT data and selected ALPN "http\/1.1", not the "h2"/);
+    expect((wire.errors[0]!.error as { alert: number }).alert).toBe(AlertDescription.handshake_failure);
+    expect(text(wire.readByServer)).toBe('');
+  });
+
+  test('...the same ALPN change with nothing written early completes (control)', () => {
+    const ticketKeys = new TicketKeys();
+    const ccfg = clientConfig({ ALPNProtocols: ['h2', 'http/1.1'] });
+    connect(ccfg, serverConfig({ ticketKeys, ALPNProtocols: ['h2', 'http/1.1'] }));
+    const wire = resumeWith(ccfg, serverConfig({ ticketKeys, ALPNProtocols: ['http/1.1'] }), new Uint8Array(0));
+    expect(wire.errors).toEqual([]);
+    expect(wire.client.session!.alpnProtocol).toBe('http/1.1');
   });
 
   test('a server that resumes with another cipher suite of the same hash (allowed, RFC 8446 section 4.2.11) rejects 0-RTT; the client goes on', () => {

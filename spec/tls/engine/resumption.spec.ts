@@ -168,14 +168,23 @@ describe('tickets', () => {
     expect(w.client.session!.resumed).toBe(false);
   });
 
-  test('a ticket for another server name is not used by the server (full handshake)', () => {
+  test('a session made with another server name is not offered, even under a shared store key (RFC 8446 section 4.6.1)', () => {
     const store = new MemorySessionStore();
     const scfg = serverConfig();
     connect(clientConfig({ sessionStore: store, sessionKey: 'shared' }), scfg);
     const w = connect(clientConfig({ sessionStore: store, sessionKey: 'shared', servername: 'other.test' }), scfg);
-    expect(offered(w).length).toBe(1);
+    expect(offered(w).length).toBe(0);
     expect(w.server.session!.serverName).toBe('other.test');
     expect(w.server.session!.resumed).toBe(false);
+  });
+
+  test('...and with the same name under that key it is offered and resumes (control)', () => {
+    const store = new MemorySessionStore();
+    const scfg = serverConfig();
+    connect(clientConfig({ sessionStore: store, sessionKey: 'shared' }), scfg);
+    const w = connect(clientConfig({ sessionStore: store, sessionKey: 'shared' }), scfg);
+    expect(offered(w).length).toBe(1);
+    expect(w.server.session!.resumed).toBe(true);
   });
 
   test('a session persisted with encodeStoredSession and restored resumes', () => {

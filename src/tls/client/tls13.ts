@@ -75,6 +75,12 @@ export class TlsClient extends TlsConnection {
   /** The 0-RTT offer: sent early data under this suite (the ticket's). */
   private earlyOffer: { suite: CipherSuiteInfo; limit: number } | undefined;
   private earlyData: 'accepted' | 'rejected' | 'none' = 'none';
+  /** Bytes of refused early data waiting to be sent again after a HelloRetryRequest. */
+  private resendAfterRetry = 0;
+  /** The ALPN protocol of the ticket our 0-RTT data was written for. */
+  private earlyAlpn: string | undefined;
+  /** The client certificate types we offered (RFC 7250), if any. */
+  private offeredClientTypes: readonly number[] = [];
   /** The first ClientHello as sent, for the 0-RTT key (derived before the suite is known). */
   private firstHello: Uint8Array | undefined;
   private serverCertType: CertificateKind = 'x509';
@@ -111,7 +117,9 @@ export class TlsClient extends TlsConnection {
     this.clientRandom = cfg.random(32);
     this.sessionId = this.compat ? cfg.random(32) : new Uint8Array(0);
     const now = cfg.now();
-    const session = this.client.store?.take(this.client.sessionKey, now);
+    // RFC 8446 section 4.6.1: resume only with the server name the session was made with.
+    const stored = this.client.store?.take(this.client.sessionKey, now);
+    const session = stored && stored.serverName === this.servername ? stored : undefined;
     this.psks = pskOffers(this.client, session, cfg.cipherSuites, now);
     const first = this.psks[0];
     if (this.client.earlyData && first?.session && first.session.maxEarlyData > 0 && (first.session.alpn === undefined || cfg.alpn[0] === first.session.alpn)) {
@@ -142,6 +150,7 @@ export class TlsClient extends TlsConnection {
       if (this.client.hasIdentity) {
         const types = this.config.cert === undefined && !this.config.selectCertificate ? [CertificateType.RawPublicKey] : [CertificateType.RawPublicKey, CertificateType.X509];
         exts.push({ type: ExtensionType.client_certificate_type, data: encodeCertificateTypes(types) });
+        this.offeredClientTypes = types;
       }
     }
     if (this.earlyOffer && !this.helloRetry) exts.push({ type: ExtensionType.early_data, data: encodeEarlyDataIndication() });
@@ -178,6 +187,7 @@ export class TlsClient extends TlsConnection {
     this.keyLog('CLIENT_EARLY_TRAFFIC_SECRET', early);
     this.setWriteSecret(suite, early);
     this.earlyData = 'rejected'; // until EncryptedExtensions says otherwise
+    this.earlyAlpn = offer.session!.alpn;
     this.startEarlyWrite(limit);
   }
 
@@ -287,7 +297,7 @@ export class TlsClient extends TlsConnection {
     this.hrrSuite = suite.id;
     if (this.earlyOffer) {
       // 0-RTT is abandoned after a retry: back to plaintext records, early data to be sent again later.
-      this.endEarlyWrite(false);
+      this.resendAfterRetry = this.endEarlyWrite(false);
       this.clearWriteSecret();
       this.earlyData = 'rejected';
       this.earlyOffer = undefined;
@@ -331,9 +341,12 @@ export class TlsClient extends TlsConnection {
       this.earlyData = 'accepted';
     }
     const sct = findExtension(ee.extensions, ExtensionType.server_certificate_type);
-    if (sct) this.serverCertType = certificateKind(decodeSelectedCertificateType(sct), 'server');
     const cct = findExtension(ee.extensions, ExtensionType.client_certificate_type);
-    if (cct) this.clientCertType = certificateKind(decodeSelectedCertificateType(cct), 'client');
+    // With a PSK no certificate follows: there is no certificate type to choose (RFC 7250 section 4.2).
+    if ((sct || cct) && this.selectedPsk) throw illegalParameter('certificate type chosen in a PSK handshake, which has no certificates');
+    if (sct) this.serverCertType = certificateKind(decodeSelectedCertificateType(sct), [CertificateType.RawPublicKey, CertificateType.X509], 'server');
+    if (cct) this.clientCertType = certificateKind(decodeSelectedCertificateType(cct), this.offeredClientTypes, 'client');
+    this.checkEarlyResend();
     this.transcript.add(raw);
     this.state = this.selectedPsk ? 'wait_finished' : 'wait_cert_cr';
   }
@@ -502,6 +515,24 @@ export class TlsClient extends TlsConnection {
     this.flushHandshake();
   }
 
+  /**
+   * RFC 8446 section 4.2.10: refused early data may be sent again automatically only when the
+   * connection selects the ALPN protocol it was written for (the ticket's); otherwise the
+   * connection fails rather than hand the bytes to another protocol.
+   */
+  private checkEarlyResend(): void {
+    const pending = this.earlyData === 'rejected' ? this.resendAfterRetry + this.earlyBytesSent : 0;
+    if (pending === 0 || this.alpn === this.earlyAlpn) return;
+    // The server skips records under the early keys it refused: the alert goes under our handshake keys.
+    this.endEarlyWrite(false);
+    this.setWriteSecret(this.suite!, this.clientHandshakeSecret!);
+    throw new TlsProtocolError(
+      `tls: the server refused our 0-RTT data and selected ALPN ${JSON.stringify(this.alpn ?? null)}, not the ${JSON.stringify(this.earlyAlpn ?? null)} ` +
+        `it was written for; it is not sent again (RFC 8446 section 4.2.10)`,
+      AlertDescription.handshake_failure,
+    );
+  }
+
   private sendCcsOnce(): void {
     if (this.ccsSent) return;
     this.ccsSent = true;
@@ -529,9 +560,8 @@ export class TlsClient extends TlsConnection {
   }
 }
 
-/** The certificate type a server chose (RFC 7250); only the two we know are acceptable. */
-function certificateKind(type: number, whose: string): CertificateKind {
-  if (type === CertificateType.RawPublicKey) return 'raw';
-  if (type === CertificateType.X509) return 'x509';
-  throw illegalParameter(`server chose ${whose} certificate type ${type}, which was not offered`);
+/** The certificate type a server chose (RFC 7250 section 4.2): one of those we offered. */
+function certificateKind(type: number, offered: readonly number[], whose: string): CertificateKind {
+  if (!offered.includes(type)) throw illegalParameter(`server chose ${whose} certificate type ${type}, which was not offered`);
+  return type === CertificateType.RawPublicKey ? 'raw' : 'x509';
 }

@@ -66,11 +66,16 @@ export interface ServerConfig extends CommonConfig {
    * no 0-RTT. Early data can be replayed by an attacker: accept it only for idempotent requests.
    */
   maxEarlyData?: number;
-  /** Anti-replay for 0-RTT (RFC 8446 section 8); default single-use tickets per options object. */
+  /**
+   * Anti-replay for 0-RTT (RFC 8446 section 8); default single-use tickets, shared by every
+   * server using the same `ticketKeys` (one process; servers in several processes sharing
+   * ticket keys need a shared `antiReplay`).
+   */
   antiReplay?: AntiReplay;
   /**
    * Resolves an external PSK identity to its key, or null to refuse it. The identity is given
-   * decoded as UTF-8 and as sent.
+   * decoded as UTF-8 and as sent. External PSKs are not accepted while `requestCert: true`
+   * requires a client certificate: a PSK handshake carries none (RFC 8446 section 4.3.2).
    */
   pskCallback?: (identity: string, identityBytes: Uint8Array) => Uint8Array | null | undefined;
   /** The hash external PSKs are used with; default 'sha256' (so SHA-256 cipher suites). */
@@ -112,6 +117,18 @@ export interface ResolvedServer {
 const resolved = new WeakMap<ServerConfig, ResolvedServer>();
 
 /**
+ * The default anti-replay state goes with the ticket keys, not the options object: servers
+ * sharing `ticketKeys` accept each other's tickets, so they must share which were used for
+ * 0-RTT too (RFC 8446 section 8.1).
+ */
+const antiReplays = new WeakMap<TicketKeys, AntiReplay>();
+function antiReplayOf(keys: TicketKeys): AntiReplay {
+  let a = antiReplays.get(keys);
+  if (!a) antiReplays.set(keys, (a = new SingleUseTickets()));
+  return a;
+}
+
+/**
  * Checks the server options and fills in defaults, once per options object: the client CA
  * store, ticket keys and anti-replay state are shared by every connection made from it.
  * Throws TlsMisuseError naming a bad option.
@@ -131,7 +148,7 @@ export function resolveServer(c: ServerConfig, provider: CryptoProvider): Resolv
     tickets,
     ticketLifetime,
     ticketKeys,
-    antiReplay: c.antiReplay ?? new SingleUseTickets(),
+    antiReplay: c.antiReplay ?? antiReplayOf(ticketKeys),
     maxEarlyData: intIn(c.maxEarlyData, 0, 0, 0xffffffff, 'maxEarlyData'),
     pskCallback: c.pskCallback,
     pskHash: c.pskHash ?? 'sha256',

@@ -124,7 +124,8 @@ function resolveIdentity(c: PskContext, identity: Uint8Array): Found | undefined
     if (c.server.clientAuth?.required && c.server.clientAuth.inHandshake && ticket.peerCertificates.length === 0) return undefined;
     return { kind: 'resumption', psk: ticket.psk, hash: info.hash, ticket };
   }
-  if (!c.server.pskCallback) return undefined;
+  // A PSK handshake has no client certificate: not while one is required in the handshake.
+  if (!c.server.pskCallback || (c.server.clientAuth?.required && c.server.clientAuth.inHandshake)) return undefined;
   const text = new TextDecoder('utf-8', { fatal: false }).decode(identity);
   const key = c.server.pskCallback(text, identity.slice());
   if (!key || key.length === 0) return undefined;

@@ -100,6 +100,9 @@ export class TlsServer extends TlsConnection {
     super(cfg);
     this.server = resolveServer(config, cfg.provider);
     this.identity = loadServerIdentity(config, cfg.provider);
+    if (!this.identity && this.server.clientAuth?.required && this.server.clientAuth.inHandshake) {
+      throw new TlsMisuseError('tls: requiring client certificates needs cert and key: external PSK handshakes carry no certificates');
+    }
     this.transcript = new Transcript(cfg.provider);
   }
 
