@@ -11,7 +11,7 @@ import { duplexPair } from '../../src/sources/duplex-pair.js';
 import type { Duplex } from '../../src/sources/duplex.js';
 import type { SocketDuplex } from '../../src/sources/from-socket.js';
 import { listen } from '../../src/sources/listen.js';
-import type { TlsDuplex } from '../../src/operators/tls-layer.js';
+import type { TlsDuplex } from '../../src/operators/tls-duplex.js';
 import type { SessionInfo } from '../../src/tls/session.js';
 
 /** Every wait in these specs is bounded by this. */

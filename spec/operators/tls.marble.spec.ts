@@ -9,7 +9,7 @@ import { duplexPair } from '../../src/sources/duplex-pair.js';
 import type { Duplex } from '../../src/sources/duplex.js';
 import { tlsClient, type TlsClientOptions } from '../../src/operators/tls-client.js';
 import { tlsServer, type TlsServerOptions } from '../../src/operators/tls-server.js';
-import type { TlsDuplex } from '../../src/operators/tls-layer.js';
+import type { TlsDuplex } from '../../src/operators/tls-duplex.js';
 import { CipherSuite } from '../../src/tls/constants.js';
 import { TlsMisuseError } from '../../src/tls/errors.js';
 

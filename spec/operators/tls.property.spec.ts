@@ -36,7 +36,7 @@ import type { SocketDuplex } from '../../src/sources/from-socket.js';
 import type { Duplex } from '../../src/sources/duplex.js';
 import { tlsClient } from '../../src/operators/tls-client.js';
 import { tlsServer } from '../../src/operators/tls-server.js';
-import type { TlsDuplex } from '../../src/operators/tls-layer.js';
+import type { TlsDuplex } from '../../src/operators/tls-duplex.js';
 import type { TlsLayerOptions } from '../../src/operators/tls-options.js';
 import { TlsMisuseError } from '../../src/tls/errors.js';
 import type { CipherSuite } from '../../src/tls/constants.js';

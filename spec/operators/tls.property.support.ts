@@ -6,7 +6,7 @@
 import { seededRandom } from '../support/identity.js';
 import { createHash } from 'node:crypto';
 import { Observable, Subject, type Subscriber, type Subscription } from 'rxjs';
-import type { TlsDuplex } from '../../src/operators/tls-layer.js';
+import type { TlsDuplex } from '../../src/operators/tls-duplex.js';
 import { makeDuplex, type Duplex } from '../../src/sources/duplex.js';
 import { CipherSuite } from '../../src/tls/constants.js';
 import { generateSigningKey } from '../../src/tls/crypto/generate.js';

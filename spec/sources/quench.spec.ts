@@ -15,7 +15,7 @@ import { listen } from '../../src/sources/listen.js';
 import type { SocketDuplex } from '../../src/sources/from-socket.js';
 import { tlsClient } from '../../src/operators/tls-client.js';
 import { tlsServer } from '../../src/operators/tls-server.js';
-import type { TlsDuplex } from '../../src/operators/tls-layer.js';
+import type { TlsDuplex } from '../../src/operators/tls-duplex.js';
 import { CipherSuite } from '../../src/tls/constants.js';
 
 const KiB = 1024;

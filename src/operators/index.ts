@@ -5,5 +5,5 @@ export { consume, type ConsumeOptions } from './consume.js';
 export { forward, pipeBoth, type ForwardOptions } from './forward.js';
 export { tlsClient, type TlsClientOptions } from './tls-client.js';
 export { tlsServer, type TlsServerOptions, type TlsServerDuplex, type TlsServerOperator, type PeerCertificateEvent } from './tls-server.js';
-export type { TlsDuplex, TlsOperator, TlsStats } from './tls-layer.js';
+export type { TlsDuplex, TlsOperator, TlsStats } from './tls-duplex.js';
 export type { TlsLayerOptions, TlsVersionName } from './tls-options.js';

@@ -5,7 +5,8 @@
  */
 import type { ClientConfig } from '../tls/client/config.js';
 import { TlsClient } from '../tls/client/tls13.js';
-import { tlsLayer, type TlsOperator } from './tls-layer.js';
+import { tlsLayer } from './tls-layer.js';
+import type { TlsOperator } from './tls-duplex.js';
 import { splitLayerOptions, type TlsLayerOptions } from './tls-options.js';
 
 /** Options of {@link tlsClient}: the engine's {@link ClientConfig} plus the layer's {@link TlsLayerOptions}. */

@@ -23,12 +23,13 @@
 import { Observable, Subject, Subscriber, type Subscription } from 'rxjs';
 import { invalidCredit, isValidCredit } from '../sources/credit.js';
 import { ReadySignal } from '../sources/ready-signal.js';
-import { makeDuplex, type Duplex, type DuplexStats } from '../sources/duplex.js';
+import { makeDuplex, type Duplex } from '../sources/duplex.js';
 import type { TlsConnection } from '../tls/connection.js';
 import { AlertDescription } from '../tls/constants.js';
 import { TlsAlertError, TlsError, TlsMisuseError, TlsTruncationError } from '../tls/errors.js';
 import type { ResolvedLayerOptions } from './tls-options.js';
 import type { SessionInfo, TlsEvent } from '../tls/session.js';
+import type { TlsDuplex, TlsStats } from './tls-duplex.js';
 
 /**
  * Largest plaintext handed to the engine at once: four full records (RFC 8446 section 5.1),
@@ -36,60 +37,6 @@ import type { SessionInfo, TlsEvent } from '../tls/session.js';
  * lower layer's write buffer may go past its high mark by one such chunk (64 KiB + 88 bytes).
  */
 const WRITE_BATCH = 4 * 16384;
-
-/** Bytes held in a TLS layer: the Duplex totals plus where the read side's bytes are. */
-export interface TlsStats extends DuplexStats {
-  /** Decrypted plaintext waiting for the reader (the engine's `readableBytes`); part of `readBuffered`. */
-  readonly plaintextBuffered: number;
-  /** Ciphertext taken from below and not yet fed to the engine (at most one chunk's rest); part of `readBuffered`. */
-  readonly ciphertextBuffered: number;
-}
-
-/**
- * A plaintext Duplex over TLS: the Duplex contract plus the handshake's outcome and the
- * engine operations that make sense on a live connection.
- */
-export interface TlsDuplex extends Duplex<Uint8Array, Uint8Array> {
-  /**
-   * Emits the negotiated parameters once, when the handshake completes, then completes; errors
-   * if the handshake fails. Subscribing starts the connection, like `read`, `write` and
-   * `writable$`. Late subscribers get the stored outcome.
-   *
-   * ```
-   * ciphertext: --CH--SH,EE,CERT,CV,FIN--FIN-->
-   * session$:   ---------------------------(s|)
-   * ```
-   */
-  readonly session$: Observable<SessionInfo>;
-  /** Bytes buffered in this layer right now (see {@link TlsStats}). */
-  stats(): TlsStats;
-  /** Sends a KeyUpdate now (RFC 8446 section 4.6.3); with `requestPeer`, asks the peer to update too. */
-  updateKeys(requestPeer?: boolean): void;
-  /** Keying material exported from the connection (RFC 8446 section 7.5), Node's argument order. */
-  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array;
-  /**
-   * Every event the engine reports ({@link TlsEvent}), as it happens: `handshake` (also on
-   * `session$`), `newSessionTicket` (client), `peerCertificate` (server, after post-handshake
-   * authentication), `keyUpdate`, `alert`, `peerClosed`. Hot: a subscriber sees the events
-   * after it subscribed, so subscribe before acting (before `requestCertificate()`, say).
-   * Subscribing neither starts the connection nor keeps it up. Completes once both directions
-   * are closed; errors as the read does when the connection fails; a late subscriber gets that
-   * end at once.
-   *
-   * ```
-   * cipher in:  --S--F------NST--NST------n|     (client: server flight, tickets, close_notify)
-   * events$:    --h----------t----t------c|      h: handshake, t: newSessionTicket, c: peerClosed
-   * ```
-   */
-  readonly events$: Observable<TlsEvent>;
-}
-
-/**
- * What {@link tlsClient} and {@link tlsServer} return: a DuplexOperator whose result keeps the
- * TLS extras (`duplex.pipe(op)` keeps them in the type too).
- */
-export type TlsOperator = (source: Duplex<Uint8Array, Uint8Array>) => TlsDuplex;
-
 
 /**
  * Runs a TLS engine over `lower` and returns the plaintext side. Nothing happens until the

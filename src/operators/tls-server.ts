@@ -9,7 +9,8 @@ import { TlsMisuseError } from '../tls/errors.js';
 import type { ServerConfig } from '../tls/server/config.js';
 import { TlsServer } from '../tls/server/tls13.js';
 import type { TlsEvent } from '../tls/session.js';
-import { openTlsLayer, type TlsDuplex } from './tls-layer.js';
+import { openTlsLayer } from './tls-layer.js';
+import type { TlsDuplex } from './tls-duplex.js';
 import { splitLayerOptions, type TlsLayerOptions } from './tls-options.js';
 
 /** Options of {@link tlsServer}: the engine's {@link ServerConfig} plus the layer's {@link TlsLayerOptions}. */

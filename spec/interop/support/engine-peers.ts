@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { lastValueFrom, Observable, of, startWith, Subject, type Subscriber } from 'rxjs';
-import type { TlsDuplex } from '../../../src/operators/tls-layer.js';
+import type { TlsDuplex } from '../../../src/operators/tls-duplex.js';
 import { TlsClient } from '../../../src/tls/client/tls13.js';
 import type { ClientConfig } from '../../../src/tls/client/config.js';
 import type { TlsConnection } from '../../../src/tls/connection.js';
