@@ -33,6 +33,6 @@ export type { ExternalPsk, CertificateRequestInfo } from './client/config.js';
 export type { PskMode } from './handshake/psk-modes.js';
 export type { CertificateOption, PrivateKeyOption } from './identity.js';
 export {
-  TicketKeys, type TicketKeysOptions, MemorySessionStore, type MemorySessionStoreOptions, type SessionStore, type StoredSession,
+  TicketKeys, type TicketKeysOptions, MemorySessionStore, type MemorySessionStoreOptions, type SessionStore, type StoredSession, type SessionParameters,
   encodeStoredSession, decodeStoredSession, SingleUseTickets, type SingleUseTicketsOptions, type AntiReplay, MAX_TICKET_PLAINTEXT, MAX_TICKET_LENGTH,
 } from './resumption/index.js';

@@ -8,7 +8,7 @@ export {
   TicketKeys, type TicketKeysOptions, DEFAULT_TICKET_ROTATE_AFTER, MAX_TICKET_LENGTH, MAX_TICKET_PLAINTEXT,
   TICKET_KEY_NAME_LENGTH, TICKET_NONCE_LENGTH, TICKET_OVERHEAD,
 } from './ticket-keys.js';
-export { type TicketState, encodeTicketState, decodeTicketState, TICKET_STATE_VERSION } from './ticket-state.js';
+export { type TicketState, type SessionParameters, encodeTicketState, decodeTicketState, TICKET_STATE_VERSION } from './ticket-state.js';
 export {
   type StoredSession, type SessionStore, MemorySessionStore, type MemorySessionStoreOptions, encodeStoredSession,
   decodeStoredSession, MAX_TICKET_LIFETIME, STORED_SESSION_VERSION,

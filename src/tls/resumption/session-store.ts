@@ -14,7 +14,7 @@
 import { Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import { TlsMisuseError } from '../errors.js';
-import { readSessionParameters, writeSessionParameters } from './ticket-state.js';
+import { readSessionParameters, writeSessionParameters, type SessionParameters } from './ticket-state.js';
 
 /** The version byte {@link encodeStoredSession} writes first. */
 export const STORED_SESSION_VERSION = 1;
@@ -23,29 +23,11 @@ export const STORED_SESSION_VERSION = 1;
 export const MAX_TICKET_LIFETIME = 604800;
 
 /** A ticket the client received, with what it needs to resume with it. */
-export interface StoredSession {
+export interface StoredSession extends SessionParameters {
   /** The ticket, sent back as the PSK identity (RFC 8446 section 4.2.11). */
   ticket: Uint8Array;
-  /** The CipherSuite of the connection that received the ticket. */
-  suite: number;
-  /** The resumption PSK (RFC 8446 section 4.6.1). */
-  psk: Uint8Array;
   /** When the ticket was received, in milliseconds since the epoch (the start of its age, RFC 8446 section 4.2.11.1). */
   receivedAt: number;
-  /** ticket_lifetime in seconds, already capped at 604800 (RFC 8446 section 4.6.1). */
-  lifetime: number;
-  /** ticket_age_add (RFC 8446 section 4.6.1). */
-  ageAdd: number;
-  /** max_early_data_size of the ticket, 0 when it allows no 0-RTT (RFC 8446 section 4.2.10). */
-  maxEarlyData: number;
-  /** The ALPN protocol of the original connection, if any. */
-  alpn: string | undefined;
-  /** The SNI of the original connection, if any. */
-  serverName: string | undefined;
-  /** The server's certificate chain (DER, leaf first), or its raw public key as one SPKI. */
-  peerCertificates: readonly Uint8Array[];
-  /** Whether `peerCertificates` holds X.509 certificates or an RFC 7250 raw public key. */
-  certificateType: 'x509' | 'raw';
 }
 
 /**

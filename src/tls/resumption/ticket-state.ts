@@ -25,14 +25,12 @@ import { decodeError, TlsMisuseError } from '../errors.js';
 /** The version byte {@link encodeTicketState} writes first. */
 export const TICKET_STATE_VERSION = 1;
 
-/** The session parameters the server keeps in a ticket. */
-export interface TicketState {
+/** What a resumable session is, as both the server's ticket and the client's store keep it. */
+export interface SessionParameters {
   /** The CipherSuite of the original connection; resumption needs the same hash (RFC 8446 section 4.6.1). */
   suite: number;
   /** The PSK derived from the resumption master secret and the ticket nonce (RFC 8446 section 4.6.1). */
   psk: Uint8Array;
-  /** When the ticket was issued, in milliseconds since the epoch. */
-  issuedAt: number;
   /** ticket_lifetime in seconds (at most 604800, RFC 8446 section 4.6.1). */
   lifetime: number;
   /** ticket_age_add, a 32-bit unsigned value (RFC 8446 section 4.6.1). */
@@ -49,17 +47,10 @@ export interface TicketState {
   certificateType: 'x509' | 'raw';
 }
 
-/** The session parameters both formats share. Internal to the resumption folder. */
-export interface SessionParameters {
-  suite: number;
-  psk: Uint8Array;
-  lifetime: number;
-  ageAdd: number;
-  maxEarlyData: number;
-  alpn: string | undefined;
-  serverName: string | undefined;
-  peerCertificates: readonly Uint8Array[];
-  certificateType: 'x509' | 'raw';
+/** The session parameters the server keeps in a ticket. */
+export interface TicketState extends SessionParameters {
+  /** When the ticket was issued, in milliseconds since the epoch. */
+  issuedAt: number;
 }
 
 /** RFC 7250 section 3 CertificateType codes. */
