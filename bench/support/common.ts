@@ -10,7 +10,7 @@ import {
 } from '../../src/index.js';
 
 /** The figures the suite reports. */
-export type BenchName = 'bulk-aes128gcm' | 'bulk-chacha20' | 'handshake' | 'stalled-reader-rss' | 'idle-conn-heap' | 'rtt';
+export type BenchName = 'bulk-aes128gcm' | 'bulk-chacha20' | 'handshake' | 'handshake-resumed' | 'stalled-reader-rss' | 'idle-conn-heap' | 'rtt';
 
 /** Who is measured: rxtls on each provider, Node's own tls, and raw noble primitives as a floor. */
 export type Impl = 'rxtls-noble' | 'rxtls-node' | 'node-tls' | 'noble-raw';

@@ -8,6 +8,10 @@ export interface NodeTlsOptions {
   ciphersuites?: string;
   /** Key exchange groups, e.g. `X25519`. */
   ecdhCurve?: string;
+  /** A client session to resume (from a 'session' event of an earlier connection). */
+  session?: Buffer;
+  /** Receives the client's 'session' events from the start (they may come before 'secureConnect'). */
+  onSession?: (session: Buffer) => void;
 }
 
 /** A listening node:tls server and a way to close it with every connection. */
@@ -59,8 +63,10 @@ export function nodeConnect(port: number, opts: NodeTlsOptions): Promise<tls.TLS
       minVersion: 'TLSv1.3',
       ...(opts.ciphersuites ? { ciphersuites: opts.ciphersuites } : {}),
       ...(opts.ecdhCurve ? { ecdhCurve: opts.ecdhCurve } : {}),
+      ...(opts.session ? { session: opts.session } : {}),
     });
     s.setNoDelay(true);
+    if (opts.onSession) s.on('session', opts.onSession);
     s.once('secureConnect', () => {
       s.off('error', reject);
       s.on('error', () => undefined);

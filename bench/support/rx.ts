@@ -87,17 +87,24 @@ export interface RxClient {
  * Each call makes fresh options, so no session is resumed: every handshake is a full one.
  */
 export async function rxConnect(port: number, opts: RxTlsOptions): Promise<RxClient> {
+  return rxConnectWith(port, rxClientOptions(opts));
+}
+
+/** Client options pinned to the bench identity. Connections made from one such object resume each other's sessions. */
+export function rxClientOptions(opts: RxTlsOptions): Parameters<typeof tlsClient>[0] {
+  return {
+    servername: 'localhost',
+    pins: { spkiSha256: [identity().spkiPin] },
+    provider: opts.provider,
+    ...(opts.cipherSuites ? { cipherSuites: opts.cipherSuites } : {}),
+    ...(opts.groups ? { groups: opts.groups } : {}),
+  };
+}
+
+/** Connects to 127.0.0.1:`port` with these client options (the same object each time to resume). */
+export async function rxConnectWith(port: number, options: Parameters<typeof tlsClient>[0]): Promise<RxClient> {
   const socket = await firstValueFrom(connect({ host: '127.0.0.1', port, noDelay: true }));
-  const tls = socket.pipe(
-    tlsClient({
-      servername: 'localhost',
-      pins: { spkiSha256: [identity().spkiPin] },
-      provider: opts.provider,
-      ...(opts.cipherSuites ? { cipherSuites: opts.cipherSuites } : {}),
-      ...(opts.groups ? { groups: opts.groups } : {}),
-    }),
-  );
-  return { tls, socket };
+  return { tls: socket.pipe(tlsClient(options)), socket };
 }
 
 /** Ignores an error (connections torn down at the end of a benchmark error their observables). */
