@@ -2,22 +2,18 @@
  * The client's checks of the server's certificate type answers (RFC 7250 section 4.2): only a
  * type it offered, and none at all in a PSK handshake, where no Certificate follows.
  */
-import { AlertDescription, TlsClient, TlsServer, type ClientConfig, type ServerConfig } from '../../../src/tls/index.js';
+import { AlertDescription, type ClientConfig } from '../../../src/tls/index.js';
 import { ExtensionType, HandshakeType } from '../../../src/tls/constants.js';
 import { CertificateType, encodeSelectedCertificateType } from '../../../src/tls/messages/index.js';
 import { TicketKeys } from '../../../src/tls/resumption/index.js';
-import { Wire, disposeIdentities, identity } from './support.js';
+import { disposeIdentities, identity } from './support.js';
+import { join } from './peers-support.js';
 
 afterAll(disposeIdentities);
 
 const sid = () => identity('ecdsa-p256');
 const cid = () => identity('ed25519');
 
-function join(c: ClientConfig, s: ServerConfig): Wire {
-  const wire = new Wire(new TlsClient(c), new TlsServer(s));
-  wire.pump({ read: true });
-  return wire;
-}
 
 describe('certificate type answers checked by the client', () => {
   test('a server_certificate_type in the EncryptedExtensions of a PSK (resumed) handshake, where no Certificate follows, is refused and does not relabel the resumed raw key as X.509', () => {

@@ -10,9 +10,8 @@ import {
   type ClientConfig, type CryptoProvider, type ServerConfig, type VerifyContext,
 } from '../../../src/tls/index.js';
 import { disposeTestPki, testPki } from '../../interop/support/certs.js';
-import { TlsClient } from '../../../src/tls/index.js';
-import { Wire, disposeIdentities, exchange, identity, sameBytes, testData, type KeyKind } from './support.js';
-import { certificateNames, corruptSigner, expectAlert, pemCertDer, utf8, text } from './peers-support.js';
+import { disposeIdentities, exchange, identity, sameBytes, testData, type KeyKind } from './support.js';
+import { certificateNames, corruptSigner, expectAlert, pemCertDer, utf8, text, join } from './peers-support.js';
 
 afterAll(() => {
   disposeIdentities();
@@ -35,11 +34,6 @@ function caClient(extra: Partial<ClientConfig> = {}): ClientConfig {
   return { servername: 'localhost', ca: testPki().caCertPem, ...extra };
 }
 
-function join(c: ClientConfig, s: ServerConfig): Wire {
-  const wire = new Wire(new TlsClient(c), new TlsServer(s));
-  wire.pump({ read: true });
-  return wire;
-}
 
 describe.each(PROVIDERS)('with the %s provider', (_name, provider: CryptoProvider) => {
   test('a CA-issued client certificate (EKU clientAuth) is accepted; the server sees the chain as sent', () => {

@@ -6,7 +6,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import {
-  TlsAlertError, TlsError, type CryptoProvider, type SigningKey, type TlsClient, type TlsEvent, type TlsServer, nodeProvider,
+  TlsAlertError, TlsClient, TlsError, TlsServer, type ClientConfig, type CryptoProvider, type ServerConfig, type SigningKey, type TlsEvent, nodeProvider,
 } from '../../../src/tls/index.js';
 import { ContentType, ExtensionType, HandshakeType } from '../../../src/tls/constants.js';
 import { RecordDecrypter, RecordEncrypter } from '../../../src/tls/record/protection.js';
@@ -15,9 +15,16 @@ import {
   decodeClientHello, decodeEncryptedExtensions, decodeOfferedPsks, decodeServerHello, findExtension,
 } from '../../../src/tls/messages/index.js';
 import type { ClientHello, Extension, OfferedPsks } from '../../../src/tls/messages/types.js';
-import { concat, splitRecords, type Wire, type WireRecord } from './support.js';
+import { Wire, concat, splitRecords, type WireRecord } from './support.js';
 
 type End = TlsClient | TlsServer;
+
+/** A client and server of these options joined in memory and pumped (reading both ends) until nothing moves; errors are in `wire.errors`. */
+export function join(c: ClientConfig, s: ServerConfig): Wire {
+  const wire = new Wire(new TlsClient(c), new TlsServer(s));
+  wire.pump({ read: true });
+  return wire;
+}
 
 /** The alert events among `events` (from `takeEvents()`). */
 export function alertEvents(events: readonly TlsEvent[]): { alert: number; fromPeer: boolean }[] {

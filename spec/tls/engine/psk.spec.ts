@@ -13,7 +13,7 @@ import { decodeServerHello, findExtension } from '../../../src/tls/messages/inde
 import { MemorySessionStore } from '../../../src/tls/resumption/index.js';
 import { Wire, disposeIdentities, exchange, identity, sameBytes, splitRecords, testData } from './support.js';
 import {
-  clientHellos, expectAlert, feed, move, offeredPsks, plaintextHandshakes, takeAll, tamperClientHello, text, utf8,
+  clientHellos, expectAlert, feed, move, offeredPsks, plaintextHandshakes, takeAll, tamperClientHello, text, utf8, join,
 } from './peers-support.js';
 
 afterAll(disposeIdentities);
@@ -31,11 +31,6 @@ function pskClient(extra: Partial<ClientConfig> = {}): ClientConfig {
   return { psk: { identity: 'client-1', key: KEY }, ...extra };
 }
 
-function join(c: ClientConfig, s: ServerConfig): Wire {
-  const wire = new Wire(new TlsClient(c), new TlsServer(s));
-  wire.pump({ read: true });
-  return wire;
-}
 
 /** Whether the (last) ServerHello carries a key_share. */
 function serverHelloHasKeyShare(wire: Wire): boolean {

@@ -15,18 +15,13 @@ import {
   CertificateType, decodeCertificateTypes, decodeSelectedCertificateType, encodeCertificateTypes, findExtension,
 } from '../../../src/tls/messages/index.js';
 import { Wire, disposeIdentities, identity, sameBytes } from './support.js';
-import { clientHellos, encryptedExtensionsOf, expectAlert, keyLogger, spkiDer, text, utf8 } from './peers-support.js';
+import { clientHellos, encryptedExtensionsOf, expectAlert, keyLogger, spkiDer, text, utf8, join } from './peers-support.js';
 
 afterAll(disposeIdentities);
 
 const sid = () => identity('ecdsa-p256');
 const cid = () => identity('ed25519');
 
-function join(c: ClientConfig, s: ServerConfig): Wire {
-  const wire = new Wire(new TlsClient(c), new TlsServer(s));
-  wire.pump({ read: true });
-  return wire;
-}
 
 /** The certificate types the server chose, as answered in EncryptedExtensions (undefined when not answered). */
 function chosenTypes(wire: Wire, serverHsSecret: Uint8Array): { server?: number; client?: number } {
