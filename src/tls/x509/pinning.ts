@@ -62,7 +62,9 @@ export function pinningVerifier(options: PinOptions): CertificateVerifier {
     verifyRawPublicKey(key: Uint8Array, ctx: VerifyContext): void {
       const h = ctx.provider.hash('sha256').digest(key);
       if (spki.some((p) => equalBytes(p, h))) return;
-      throw new TlsCertificateError('ERR_TLS_PIN_MISMATCH', `tls: the ${ctx.peer}'s raw public key (sha256 ${toHex(h)}) matches no pin`, AlertDescription.bad_certificate);
+      // SPKI pins are usually written in base64 (HPKP, curl's --pinnedpubkey): name the key so.
+      const pin = `sha256/${Buffer.from(h).toString('base64')}`;
+      throw new TlsCertificateError('ERR_TLS_PIN_MISMATCH', `tls: the ${ctx.peer}'s raw public key (${pin}) matches no pin`, AlertDescription.bad_certificate);
     },
   };
 }
