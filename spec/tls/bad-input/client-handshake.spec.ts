@@ -483,6 +483,18 @@ describe('PSKs and certificate types', () => {
     expectRejected(f.p.client, bad, TlsProtocolError, A.missing_extension, f.p.server);
   });
 
+  test('a PSK ServerHello with key_share (psk_dhe_ke) to a client offering only psk_ke → illegal_parameter (RFC 8446 4.2.9)', () => {
+    const p = makePair({ client: { psk: { identity: 'bad-input', key: KEY }, pskModes: ['psk_ke'] }, server: { pskCallback: () => KEY, pskModes: ['psk_ke'] } });
+    p.server.feed(drain(p.client));
+    const recs = records(drain(p.server));
+    const sh = recs[0]!;
+    expect(parseHello(sh).extensions.some((e) => e.type === X.key_share)).toBe(false);
+    const f = start();
+    const share = parseHello(f.sh).extensions.find((e) => e.type === X.key_share)!;
+    const bad = helloRecord(sh, (h) => h.extensions.unshift({ type: X.key_share, data: share.data }));
+    expectRejected(p.client, bad, TlsProtocolError, A.illegal_parameter, p.server);
+  });
+
   test('a certificate after a PSK EncryptedExtensions → unexpected_message', () => {
     const f = start();
     const pf = pskStart();

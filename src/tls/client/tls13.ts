@@ -250,6 +250,8 @@ export class TlsClient extends TlsConnection {
     const ks = findExtension(sh.extensions, ExtensionType.key_share);
     let shared: Uint8Array | undefined;
     if (ks) {
+      // RFC 8446 section 4.2.9: a server must not pick a PSK mode we did not list.
+      if (psk && !this.client.pskModes.includes(PskKeyExchangeMode.psk_dhe_ke)) throw illegalParameter('server used psk_dhe_ke, which was not offered');
       const entry = decodeKeyShareServerHello(ks);
       const share = this.shares.find((s) => s.group === entry.group);
       if (!share) throw illegalParameter(`server key share for group ${nameOf(NamedGroup, entry.group)}, which has no share of ours`);
