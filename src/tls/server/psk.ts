@@ -144,13 +144,14 @@ function suiteFor(c: PskContext, hash: HashName): CipherSuiteInfo | undefined {
 
 /**
  * Whether the client's 0-RTT data can be accepted (RFC 8446 section 4.2.10): we allow it, it
- * is the first PSK and a ticket of ours allowing it, with the same suite and ALPN, no
- * HelloRetryRequest, a plausible ticket age (section 8.3), and the anti-replay check passes
- * (claiming the ticket, section 8.1). Only then is the ticket marked used.
+ * is the first PSK and a ticket of ours allowing it, with the same suite and ALPN, a plausible
+ * ticket age (section 8.3), and the anti-replay check passes (claiming the ticket, section
+ * 8.1). Only then is the ticket marked used. For a first ClientHello only: after a
+ * HelloRetryRequest there is no early data to accept.
  */
-export function acceptsEarlyData(p: PskChoice, alpn: string | undefined, retried: boolean, server: ResolvedServer, now: number): boolean {
+export function acceptsEarlyData(p: PskChoice, alpn: string | undefined, server: ResolvedServer, now: number): boolean {
   const t = p.ticket;
-  if (!t || retried || p.index !== 0 || server.maxEarlyData === 0 || t.maxEarlyData === 0) return false;
+  if (!t || p.index !== 0 || server.maxEarlyData === 0 || t.maxEarlyData === 0) return false;
   // A ticket promising more than we now take: refuse its 0-RTT rather than cut the client off.
   if (t.maxEarlyData > server.maxEarlyData) return false;
   if (p.suite.id !== t.suite || alpn !== t.alpn) return false;

@@ -182,8 +182,10 @@ export class TlsServer extends TlsConnection {
       return this.sendHelloRetryRequest(ch, choice, raw);
     }
     if (retry && choice.group !== this.choice!.group) throw illegalParameter('second ClientHello changed the requested group');
-    if (offersEarly && !retry) {
-      const accept = choice.psk !== undefined && acceptsEarlyData(choice.psk, choice.alpn, retry || this.helloRetry, this.server, this.cfg.now());
+    // Only a first ClientHello gets here with early_data: checkSecondClientHello refuses it in a
+    // second one, and one that leads to a HelloRetryRequest returned above.
+    if (offersEarly) {
+      const accept = choice.psk !== undefined && acceptsEarlyData(choice.psk, choice.alpn, this.server, this.cfg.now());
       this.earlyData = accept ? 'accepted' : 'rejected';
       if (!accept) this.skipEarlyData(this.earlySkipLimit());
     }
