@@ -20,6 +20,7 @@ import { HandshakeReassembler } from '../../src/tls/messages/handshake.js';
 import { RecordDeframer } from '../../src/tls/record/deframer.js';
 import { RecordDecrypter } from '../../src/tls/record/protection.js';
 import { cipherSuiteInfo } from '../../src/tls/suites.js';
+import { toHex } from '../../src/tls/codec/bytes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Where the shared reference material lives (beside the repository). */
@@ -198,6 +199,23 @@ export function decryptHandshakeMessages(provider: CryptoProvider, stream: Uint8
     for (let m = hs.next(); m; m = hs.next()) out.push(m.raw.slice());
   }
   return out;
+}
+
+/**
+ * The end of a trace, on an established client: its application data record (the
+ * `clientData`-th of the trace, 0-based) byte for byte, the server's decrypted, then
+ * close_notify both ways. Each step is asserted.
+ */
+export function expectTraceTail(t: Trace, client: TlsClient, clientData = 0): void {
+  const payload = t.value('client', 'send application_data record', 'payload', clientData);
+  expect(client.write(payload)).toBe(payload.length);
+  expect(toHex(concatAll(drain(client)))).toBe(toHex(t.value('client', 'send application_data record', 'complete record', clientData)));
+  feedAll(client, t.value('server', 'send application_data record', 'complete record'));
+  expect(toHex(client.read()!)).toBe(toHex(t.value('server', 'send application_data record', 'payload')));
+  client.closeWrite();
+  expect(toHex(concatAll(drain(client)))).toBe(toHex(t.value('client', 'send alert record', 'complete record')));
+  feedAll(client, t.value('server', 'send alert record', 'complete record'));
+  expect(client.peerClosed).toBe(true);
 }
 
 /**

@@ -16,7 +16,7 @@ import { PROVIDERS } from './crypto/providers.js';
 import { toHex } from '../../src/tls/codec/bytes.js';
 import {
   Trace, concatAll, decryptHandshakeMessages, drain, extensionsOf, feedAll, keyLogger, scriptedRandom, serverRsaKeyPem, sha256,
-  simple1RttClient, spliceHook,
+  simple1RttClient, spliceHook, expectTraceTail,
 } from '../support/rfc8448.js';
 
 /** The RSA-PSS salt for the server's CertificateVerify; the trace's own salt is not published. */
@@ -52,17 +52,7 @@ describe.each(PROVIDERS)('%s provider', (_name, provider) => {
       feedAll(client, t.value('server', 'send handshake record', 'complete record', 2)); // NewSessionTicket
       expect(client.takeEvents().some((e) => e.type === 'newSessionTicket')).toBe(true);
 
-      const payload = t.value('client', 'send application_data record', 'payload');
-      expect(client.write(payload)).toBe(payload.length);
-      expect(toHex(concatAll(drain(client)))).toBe(toHex(t.value('client', 'send application_data record', 'complete record')));
-
-      feedAll(client, t.value('server', 'send application_data record', 'complete record'));
-      expect(toHex(client.read()!)).toBe(toHex(t.value('server', 'send application_data record', 'payload')));
-
-      client.closeWrite();
-      expect(toHex(concatAll(drain(client)))).toBe(toHex(t.value('client', 'send alert record', 'complete record')));
-      feedAll(client, t.value('server', 'send alert record', 'complete record'));
-      expect(client.peerClosed).toBe(true);
+      expectTraceTail(t, client);
     });
 
     test('server: ServerHello, EncryptedExtensions and Certificate byte for byte; a trace client completes against it', () => {

@@ -28,6 +28,13 @@ function phaServer(extra: Partial<ServerConfig> = {}): ServerConfig {
   return { cert: sid().certPem, key: sid().keyPem, requestCert: true, pins: { certSha256: [cidA().certSha256, cidB().certSha256] }, ...extra };
 }
 
+type Chosen = ReturnType<NonNullable<ClientConfig['selectCertificate']>>;
+
+/** A client presenting identity A in the handshake and `after` (maybe nothing) when asked after it. */
+function phaClientAnswering(after: Chosen): ClientConfig {
+  return phaClient({ selectCertificate: (req) => (req.postHandshake ? after : { cert: cidA().certPem, key: cidA().keyPem }) });
+}
+
 function phaClient(extra: Partial<ClientConfig> = {}): ClientConfig {
   return { servername: 'localhost', pins: { certSha256: [sid().certSha256] }, ...extra };
 }
@@ -214,7 +221,7 @@ describe('post-handshake authentication', () => {
 
   test('an empty Certificate with rejectUnauthorized (default): certificate_required (116), received by the client', () => {
     const wire = connect(
-      phaClient({ selectCertificate: (req) => (req.postHandshake ? null : { cert: cidA().certPem, key: cidA().keyPem }) }),
+      phaClientAnswering(null),
       phaServer(),
     );
     wire.server.requestCertificate();
@@ -225,7 +232,7 @@ describe('post-handshake authentication', () => {
 
   test('an empty Certificate with rejectUnauthorized false: event with authorizationError and no chain; connection goes on', () => {
     const wire = connect(
-      phaClient({ selectCertificate: (req) => (req.postHandshake ? null : { cert: cidA().certPem, key: cidA().keyPem }) }),
+      phaClientAnswering(null),
       phaServer({ rejectUnauthorized: false }),
     );
     expect(wire.server.session!.authorizationError).toBeUndefined();
@@ -245,7 +252,7 @@ describe('post-handshake authentication', () => {
   test('an unpinned certificate after the handshake: bad_certificate (42)', () => {
     const other = identity('rsa-2048');
     const wire = connect(
-      phaClient({ selectCertificate: (req) => (req.postHandshake ? { cert: other.certPem, key: other.keyPem } : { cert: cidA().certPem, key: cidA().keyPem }) }),
+      phaClientAnswering({ cert: other.certPem, key: other.keyPem }),
       phaServer(),
     );
     wire.server.requestCertificate();
@@ -257,7 +264,7 @@ describe('post-handshake authentication', () => {
   test('a corrupted CertificateVerify signature after the handshake: decrypt_error (51)', () => {
     const key = corruptSigner(nodeProvider.loadPrivateKey(cidA().keyPem));
     const wire = connect(
-      phaClient({ selectCertificate: (req) => (req.postHandshake ? { cert: cidA().certPem, key } : { cert: cidA().certPem, key: cidA().keyPem }) }),
+      phaClientAnswering({ cert: cidA().certPem, key }),
       phaServer(),
     );
     wire.server.requestCertificate();
